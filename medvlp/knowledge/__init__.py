@@ -1,0 +1,1 @@
+"""Medical knowledge: label sets, labeler, knowledge base, prompts."""

@@ -1,0 +1,1 @@
+"""Small shared helpers with no medvlp dependencies above the core."""
