@@ -40,12 +40,14 @@ ATTENTION_MASK = "attention_mask"
 IMAGE_EMBEDS = "image_embeds"  # [B, D] projected, L2-normalised
 TEXT_EMBEDS = "text_embeds"  # [B, D] projected, L2-normalised
 IMAGE_TOKENS = "image_tokens"  # [B, N, D] projected local image features
+IMAGE_TOKEN_MASK = "image_token_mask"  # bool [B, N] (False = padding token)
 TEXT_TOKENS = "text_tokens"  # [B, L, D] projected local text features
 TEXT_TOKEN_MASK = "text_token_mask"  # bool [B, L]
 LOGIT_SCALE = "logit_scale"  # scalar, exp(learned log-scale), clamped
 LOGIT_BIAS = "logit_bias"  # scalar (SigLIP)
 SLICE_ATTENTION = "slice_attention"  # [B, Z] pooling weights over slices
 ENTITY_EMBEDS = "entity_embeds"  # [K, D] knowledge-base finding embeddings
+ENTITY_LOGITS = "entity_logits"  # [B, K] report-entity presence logits (knowledge fusion)
 
 # --- splits -------------------------------------------------------------------------------------
 TRAIN, VALID, TEST = "train", "valid", "test"

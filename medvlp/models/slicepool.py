@@ -1,0 +1,156 @@
+"""2D -> 3D: a 2D encoder on every slice (or 3-slice slab), mm position codes, a pluggable pooler.
+
+Only real slices are encoded (padding never reaches the 2D encoder), in chunks of ``chunk_size``
+with optional gradient checkpointing per chunk, so activation memory grows with the chunk, not the
+slice count. With a frozen slice encoder, embeddings can be cached per volume id.
+
+Note: a BatchNorm slice encoder in train mode normalises with per-chunk statistics; prefer frozen
+or GroupNorm/LayerNorm backbones when chunk size matters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+from torch.utils.checkpoint import checkpoint
+
+from medvlp.models.image_base import ENCODERS, ImageEncoder, ImageEncoderOutput, create_encoder
+from medvlp.models.poolers import create_pooler
+from medvlp.models.position import center_positions, default_slice_positions, sinusoidal_mm
+from medvlp.models.slice_cache import SliceEmbeddingCache
+
+
+def slab_indices(mask_row: Tensor, slab: int) -> Tensor:
+    """For one volume's real slices, the indices of each slice's slab ``[Z_real, slab]``.
+
+    Neighbours are taken among real slices (edges repeat), so padding never enters a slab.
+    """
+    real = mask_row.nonzero().squeeze(1)
+    offsets = torch.arange(slab, device=real.device) - slab // 2
+    order = (torch.arange(real.numel(), device=real.device).unsqueeze(1) + offsets).clamp(0, real.numel() - 1)
+    return real[order]
+
+
+class SlicePoolEncoder(ImageEncoder):
+    """``[B, C, X, Y, Z]`` -> slice tokens ``[B, Z, D]`` -> pooled ``[B, D]`` + slice attention ``[B, Z]``."""
+
+    spatial_dims = 3
+
+    def __init__(
+        self,
+        slice_encoder: str = "test_resnet",
+        slice_encoder_kwargs: dict[str, Any] | None = None,
+        pooler: str = "transformer",
+        pooler_kwargs: dict[str, Any] | None = None,
+        slab: int = 1,
+        in_chans: int = 1,
+        chunk_size: int = 32,
+        dim: int | None = None,
+        cache_size: int = 1024,
+        mean: float | Sequence[float] = 0.5,
+        std: float | Sequence[float] = 0.25,
+    ) -> None:
+        super().__init__(mean, std)
+        if slab < 1 or slab % 2 == 0:
+            raise ValueError(f"slab must be an odd number of slices, got {slab}")
+        # The volume is normalised once here, so the per-slice encoder must not normalise again.
+        kwargs = {**(slice_encoder_kwargs or {}), "in_chans": in_chans * slab, "mean": 0.0, "std": 1.0}
+        self.slice_encoder = create_encoder(slice_encoder, **kwargs)
+        if self.slice_encoder.spatial_dims != 2:
+            raise ValueError(f"slice encoder {slice_encoder!r} is not a 2D encoder")
+        width = self.slice_encoder.embed_dim
+        self.project = nn.Linear(width, dim) if dim and dim != width else nn.Identity()
+        self.embed_dim = dim or width
+        self.pyramid_dims = self.slice_encoder.pyramid_dims
+        self.position = nn.Linear(self.embed_dim, self.embed_dim)
+        self.pooler = create_pooler(pooler, self.embed_dim, **(pooler_kwargs or {}))
+        self.slab = slab
+        self.chunk_size = chunk_size
+        self.cache = SliceEmbeddingCache(cache_size)
+
+    @property
+    def slice_encoder_frozen(self) -> bool:
+        return not any(p.requires_grad for p in self.slice_encoder.parameters())
+
+    def freeze_slice_encoder(self) -> None:
+        """Freeze only the 2D encoder (poolers keep training); enables the embedding cache."""
+        self.slice_encoder.freeze()
+
+    def run_chunked(self, fn: Callable[[Tensor], Tensor], slices: Tensor) -> list[Tensor]:
+        """Apply ``fn`` to ``[N, C', X, Y]`` in chunks; checkpoint each chunk when asked and useful."""
+        use_ckpt = self.grad_checkpointing and torch.is_grad_enabled() and not self.slice_encoder_frozen
+        outputs = []
+        for chunk in slices.split(self.chunk_size):
+            outputs.append(checkpoint(fn, chunk, use_reentrant=False) if use_ckpt else fn(chunk))
+        return outputs
+
+    def encode_slices(self, slices: Tensor) -> Tensor:
+        """Real slices ``[N, C', X, Y]`` -> embeddings ``[N, D_slice]``."""
+        if len(slices) == 0:
+            return slices.new_zeros(0, self.slice_encoder.embed_dim)
+        with torch.set_grad_enabled(torch.is_grad_enabled() and not self.slice_encoder_frozen):
+            return torch.cat(self.run_chunked(lambda x: self.slice_encoder.encode(x, None, None).pooled, slices))
+
+    def gather_slices(self, images: Tensor, mask_row: Tensor, b: int) -> Tensor:
+        """Volume ``b``'s real slices (with slab neighbours as channels) -> ``[Z_real, C*slab, X, Y]``."""
+        index = slab_indices(mask_row, self.slab)  # [Z_real, slab]
+        volume = images[b].movedim(-1, 0)  # [Z, C, X, Y]
+        return volume[index].flatten(1, 2)
+
+    def slice_embeddings(self, images: Tensor, mask: Tensor, volume_ids: Sequence[str] | None) -> Tensor:
+        """``[B, C, X, Y, Z]`` -> ``[B, Z, D_slice]`` with zeros at padded slices."""
+        b_size, z_size = mask.shape
+        use_cache = volume_ids is not None and self.slice_encoder_frozen
+        per_volume: list[Tensor | None] = [None] * b_size
+        todo = []
+        for b in range(b_size):
+            if use_cache:
+                per_volume[b] = self.cache.get(str(volume_ids[b]), int(mask[b].sum()))  # type: ignore[index]
+            if per_volume[b] is None:
+                todo.append(b)
+        if todo:  # encode all uncached volumes' real slices together, so chunks stay full
+            stacked = torch.cat([self.gather_slices(images, mask[b], b) for b in todo])
+            encoded = self.encode_slices(stacked).split([int(mask[b].sum()) for b in todo])
+            for b, emb in zip(todo, encoded):
+                per_volume[b] = emb
+                if use_cache:
+                    self.cache.put(str(volume_ids[b]), emb)  # type: ignore[index]
+        out = images.new_zeros(b_size, z_size, self.slice_encoder.embed_dim)
+        for b, emb in enumerate(per_volume):
+            out[b, mask[b]] = emb.to(out.dtype)  # type: ignore[union-attr]
+        return out
+
+    def encode(
+        self,
+        images: Tensor,
+        slice_mask: Tensor | None,
+        slice_positions: Tensor | None,
+        volume_ids: Sequence[str] | None = None,
+        **kwargs: Any,
+    ) -> ImageEncoderOutput:
+        mask = torch.ones(images.shape[0], images.shape[-1], dtype=torch.bool, device=images.device) \
+            if slice_mask is None else slice_mask.bool()
+        positions = default_slice_positions(mask) if slice_positions is None else slice_positions
+        embeds = self.project(self.slice_embeddings(images, mask, volume_ids))
+        codes = sinusoidal_mm(center_positions(positions.to(images.device), mask), self.embed_dim)
+        tokens = (embeds + self.position(codes.to(embeds.dtype))) * mask.unsqueeze(-1)
+        pooled, weights = self.pooler(tokens, mask)
+        return ImageEncoderOutput(pooled=pooled, tokens=tokens, token_mask=mask, slice_attention=weights)
+
+    def pyramid(self, images: Tensor) -> list[Tensor]:
+        """Per-slice 2D pyramids stacked along z: level i is ``[B, C_i, h_i, w_i, Z]``."""
+        b_size, z_size = images.shape[0], images.shape[-1]
+        mask = torch.ones(b_size, z_size, dtype=torch.bool, device=images.device)
+        slices = torch.cat([self.gather_slices(images, mask[b], b) for b in range(b_size)])
+        chunks = [self.slice_encoder.pyramid(chunk) for chunk in slices.split(self.chunk_size)]
+        levels = [torch.cat([c[i] for c in chunks]) for i in range(4)]  # [B*Z, C_i, h_i, w_i]
+        return [lv.reshape(b_size, z_size, *lv.shape[1:]).movedim(1, -1) for lv in levels]
+
+
+@ENCODERS.register("slicepool")
+def slicepool(**kwargs: Any) -> SlicePoolEncoder:
+    """Slice pooling over any registered 2D encoder: ``create_encoder("slicepool", slice_encoder=...)``."""
+    return SlicePoolEncoder(**kwargs)

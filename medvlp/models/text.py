@@ -1,0 +1,159 @@
+"""Text encoders (registry ``TEXT_ENCODERS``): Hugging Face models from local folders, or tiny BERTs.
+
+Reports or sentences -> token features ``[B, L, D]`` -> pooled ``[B, D]`` (CLS or masked mean).
+Sentence-level input ``[B, S, L]`` pools per sentence into ``[B, S, D]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import torch
+from torch import Tensor, nn
+from transformers import (
+    AutoConfig,
+    AutoModel,
+    BertConfig,
+    BertModel,
+    PreTrainedModel,
+    PreTrainedTokenizerBase,
+)
+
+from medvlp.errors import ConfigError
+from medvlp.models.errors import WeightsError
+from medvlp.models.tokenizer import builtin_tokenizer, load_tokenizer
+from medvlp.registry import Registry
+
+Pooling = Literal["cls", "mean"]
+
+
+@dataclass
+class TextEncoderOutput:
+    """pooled ``[B, D]`` (or ``[B, S, D]``), tokens ``[B, L, D]`` (or ``[B, S, L, D]``), mask like input_ids."""
+
+    pooled: Tensor
+    tokens: Tensor
+    mask: Tensor
+
+
+def pool_tokens(tokens: Tensor, mask: Tensor, pooling: Pooling) -> Tensor:
+    """``[N, L, D]`` + ``bool [N, L]`` -> ``[N, D]``. Mean over an all-padding row gives zeros, not NaN."""
+    if pooling == "cls":
+        return tokens[:, 0]
+    weights = mask.to(tokens.dtype).unsqueeze(-1)
+    return (tokens * weights).sum(1) / weights.sum(1).clamp_min(1.0)
+
+
+class TextEncoder(nn.Module):
+    """A transformers encoder plus the tokenizer that goes with it."""
+
+    def __init__(self, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, pooling: Pooling = "cls",
+                 max_length: int = 128) -> None:
+        super().__init__()
+        if pooling not in ("cls", "mean"):
+            raise ConfigError(f"text pooling must be 'cls' or 'mean', got {pooling!r}")
+        if isinstance(getattr(model, "pooler", None), nn.Module):
+            # Pooling is ours (CLS / mean); BERT's extra dense "pooler" would be an unused parameter
+            # block (breaks DDP, and open_clip checkpoints don't carry it).
+            setattr(model, "pooler", None)  # noqa: B010
+        self.model = model
+        self.tokenizer = tokenizer
+        self.pooling: Pooling = pooling
+        self.max_length = max_length
+        self.embed_dim = int(model.config.hidden_size)
+
+    def tokenize(self, texts: Sequence[str], device: torch.device | str | None = None) -> dict[str, Tensor]:
+        """Texts -> ``input_ids`` / ``attention_mask`` ``[B, L]`` (padded to the longest, truncated)."""
+        enc = self.tokenizer(list(texts), padding=True, truncation=True, max_length=self.max_length,
+                             return_tensors="pt")
+        return {"input_ids": enc["input_ids"].to(device), "attention_mask": enc["attention_mask"].to(device)}
+
+    def tokenize_sentences(self, documents: Sequence[Sequence[str]], device: torch.device | str | None = None
+                           ) -> dict[str, Tensor]:
+        """Lists of sentences -> ``[B, S, L]`` ids/mask (missing sentences are all padding)."""
+        flat = [s for doc in documents for s in doc] or [""]
+        enc = self.tokenize(flat)
+        s_max = max(1, max(len(doc) for doc in documents))
+        ids = enc["input_ids"].new_full((len(documents), s_max, enc["input_ids"].shape[1]),
+                                        self.tokenizer.pad_token_id or 0)
+        mask = torch.zeros_like(ids)
+        start = 0
+        for b, doc in enumerate(documents):
+            ids[b, : len(doc)] = enc["input_ids"][start : start + len(doc)]
+            mask[b, : len(doc)] = enc["attention_mask"][start : start + len(doc)]
+            start += len(doc)
+        return {"input_ids": ids.to(device), "attention_mask": mask.to(device)}
+
+    def forward(self, input_ids: Tensor, attention_mask: Tensor | None = None) -> TextEncoderOutput:
+        """input_ids ``[B, L]`` or ``[B, S, L]`` -> :class:`TextEncoderOutput`."""
+        mask = torch.ones_like(input_ids, dtype=torch.bool) if attention_mask is None else attention_mask.bool()
+        shape = input_ids.shape
+        flat_ids, flat_mask = input_ids.reshape(-1, shape[-1]), mask.reshape(-1, shape[-1])
+        # A row with no real token (empty report, missing sentence) would make attention softmax over
+        # nothing; let it see its first position and zero its mean-pool weights instead.
+        empty = ~flat_mask.any(1)
+        model_mask = flat_mask.clone()
+        model_mask[empty, 0] = True
+        hidden = self.model(input_ids=flat_ids, attention_mask=model_mask.long()).last_hidden_state
+        pooled = pool_tokens(hidden, flat_mask, self.pooling)
+        return TextEncoderOutput(
+            pooled=pooled.reshape(*shape[:-1], -1),
+            tokens=hidden.reshape(*shape, -1),
+            mask=mask,
+        )
+
+    def set_grad_checkpointing(self, enable: bool = True) -> None:
+        if enable:
+            self.model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+        else:
+            self.model.gradient_checkpointing_disable()
+
+    def freeze(self) -> None:
+        for p in self.parameters():
+            p.requires_grad_(False)
+
+
+TEXT_ENCODERS: Registry[TextEncoder] = Registry("text encoder")
+
+
+@TEXT_ENCODERS.register("hf")
+def hf_text_encoder(path: str | Path, tokenizer: PreTrainedTokenizerBase | None = None, pooling: Pooling = "cls",
+                    max_length: int = 128, load_weights: bool = True) -> TextEncoder:
+    """Any AutoModel in a local folder (CXR-BERT, BioClinicalBERT, PubMedBERT...), its tokenizer too.
+
+    ``load_weights=False`` builds the architecture from the folder's config only (weights come later,
+    e.g. from a medvlp checkpoint).
+    """
+    folder = Path(path)
+    if not (folder / "config.json").is_file():
+        raise WeightsError(folder, "not a Hugging Face model folder (no config.json)")
+    if load_weights:
+        model = AutoModel.from_pretrained(str(folder), local_files_only=True, dtype=torch.float32)
+    else:
+        model = AutoModel.from_config(AutoConfig.from_pretrained(str(folder), local_files_only=True))
+    return TextEncoder(model, tokenizer or load_tokenizer(folder), pooling, max_length)
+
+
+@TEXT_ENCODERS.register("bert")
+def bert_text_encoder(tokenizer: PreTrainedTokenizerBase | None = None, pooling: Pooling = "cls",
+                      max_length: int = 128, **config: Any) -> TextEncoder:
+    """A randomly initialised BERT sized by ``config`` (BertConfig fields), vocabulary from the tokenizer."""
+    tokenizer = tokenizer or builtin_tokenizer()
+    bert_config = BertConfig(vocab_size=len(tokenizer), pad_token_id=tokenizer.pad_token_id or 0,
+                             max_position_embeddings=max(512, max_length), **config)
+    return TextEncoder(BertModel(bert_config), tokenizer, pooling, max_length)
+
+
+@TEXT_ENCODERS.register("tiny_bert")
+def tiny_bert_text_encoder(tokenizer: PreTrainedTokenizerBase | None = None, pooling: Pooling = "cls",
+                           max_length: int = 64, **config: Any) -> TextEncoder:
+    """Two layers, hidden 64: seconds to train on CPU."""
+    sizes = {"hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 128}
+    return bert_text_encoder(tokenizer, pooling, max_length, **{**sizes, **config})
+
+
+def create_text_encoder(name: str, /, **kwargs: Any) -> TextEncoder:
+    return TEXT_ENCODERS.create(name, **kwargs)

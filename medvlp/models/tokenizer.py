@@ -1,0 +1,59 @@
+"""WordPiece tokenizers trained locally (no download), saved and loaded as directories."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+from transformers import AutoTokenizer, PreTrainedTokenizerBase, PreTrainedTokenizerFast
+
+from medvlp.knowledge.findings import CHEXPERT, CT
+
+SPECIAL_TOKENS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
+
+# A small radiology vocabulary so demo models get sensible word pieces without any corpus.
+_BUILTIN_PHRASES = (
+    "no acute cardiopulmonary process",
+    "the heart size is normal",
+    "the lungs are clear",
+    "there is no pleural effusion or pneumothorax",
+    "small left pleural effusion with adjacent atelectasis",
+    "right lower lobe consolidation concerning for pneumonia",
+    "mild pulmonary edema and cardiomegaly",
+    "a pulmonary nodule measuring 6 mm in the right upper lobe",
+    "support devices in place including endotracheal tube and central line",
+    "findings impression comparison indication technique",
+    "no evidence of fracture mediastinal lymphadenopathy emphysema hernia calcification",
+)
+
+
+def train_tokenizer(texts: Iterable[str], vocab_size: int = 1000, lowercase: bool = True) -> PreTrainedTokenizerFast:
+    """Train a BERT WordPiece tokenizer on ``texts`` and wrap it for transformers.
+
+    The result saves with ``save_pretrained(dir)`` and reloads with :func:`load_tokenizer`.
+    """
+    tokenizer = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    tokenizer.normalizer = normalizers.BertNormalizer(lowercase=lowercase, strip_accents=lowercase)
+    tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tokenizer.decoder = decoders.WordPiece()
+    trainer = trainers.WordPieceTrainer(vocab_size=vocab_size, min_frequency=1, show_progress=False,
+                                        special_tokens=list(SPECIAL_TOKENS))
+    tokenizer.train_from_iterator(list(texts), trainer=trainer)
+    cls_id, sep_id = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
+    tokenizer.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1", special_tokens=[("[CLS]", cls_id), ("[SEP]", sep_id)]
+    )
+    return PreTrainedTokenizerFast(tokenizer_object=tokenizer, unk_token="[UNK]", pad_token="[PAD]",
+                                   cls_token="[CLS]", sep_token="[SEP]", mask_token="[MASK]")
+
+
+def builtin_tokenizer(vocab_size: int = 512) -> PreTrainedTokenizerFast:
+    """A deterministic tiny tokenizer from built-in radiology phrases and the label names."""
+    labels = [label.lower() for label in (*CHEXPERT.labels, *CT.labels)]
+    return train_tokenizer([*_BUILTIN_PHRASES, *labels], vocab_size=vocab_size)
+
+
+def load_tokenizer(path: str | Path) -> PreTrainedTokenizerBase:
+    """A tokenizer saved as a directory (ours, or any local Hugging Face model folder)."""
+    return AutoTokenizer.from_pretrained(str(path), local_files_only=True)

@@ -1,0 +1,120 @@
+"""The vision-language model: image tower + text tower + projections + learnable temperature."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+from transformers import PreTrainedTokenizerBase
+
+from medvlp import keys
+from medvlp.errors import ConfigError
+from medvlp.models.image_base import ImageEncoder, ImageEncoderOutput
+from medvlp.models.knowledge import KnowledgeModule
+from medvlp.models.model_config import ModelConfig
+from medvlp.models.preprocess import window_hu
+from medvlp.models.text import TextEncoder
+
+IMAGE_TOKEN_MASK = keys.IMAGE_TOKEN_MASK  # re-exported for callers that imported it from here
+ENTITY_LOGITS = keys.ENTITY_LOGITS
+
+
+class VLPModel(nn.Module):
+    """``model(batch) -> dict`` of L2-normalised image/text embeddings ``[B, D]`` and local tokens.
+
+    batch: ``keys.IMAGE`` ``[B, C, H, W]`` / ``[B, C, X, Y, Z]`` in [0, 1], ``keys.INPUT_IDS`` and
+    ``keys.ATTENTION_MASK`` ``[B, L]``, optional ``keys.IMAGE_MASK`` ``bool [B, Z]``,
+    ``keys.SLICE_POSITIONS`` ``[B, Z]`` mm and ``keys.KEY`` (volume ids for the slice cache).
+    """
+
+    def __init__(self, config: ModelConfig, visual: ImageEncoder, text: TextEncoder) -> None:
+        super().__init__()
+        self.config = config
+        self.visual = visual
+        self.text = text
+        self.image_proj = nn.Linear(visual.embed_dim, config.embed_dim, bias=False)
+        self.text_proj = nn.Linear(text.embed_dim, config.embed_dim, bias=False)
+        self.logit_scale = nn.Parameter(torch.tensor(math.log(1.0 / config.init_temperature)))
+        self.logit_bias = None if config.siglip_bias is None else nn.Parameter(torch.tensor(config.siglip_bias))
+        self.knowledge: KnowledgeModule | None = None
+
+    @property
+    def tokenizer(self) -> PreTrainedTokenizerBase:
+        return self.text.tokenizer
+
+    @property
+    def device(self) -> torch.device:
+        return self.logit_scale.device
+
+    def set_grad_checkpointing(self, enable: bool = True) -> None:
+        """Activation checkpointing in both towers (same gradients, less memory)."""
+        self.visual.set_grad_checkpointing(enable)
+        self.text.set_grad_checkpointing(enable)
+
+    def scale(self) -> Tensor:
+        """exp(log-scale), clamped at ``max_logit_scale`` (100) as in CLIP."""
+        return self.logit_scale.exp().clamp(max=self.config.max_logit_scale)
+
+    def image_forward(self, images: Tensor, slice_mask: Tensor | None = None, slice_positions: Tensor | None = None,
+                      volume_ids: Sequence[str] | None = None) -> tuple[Tensor, ImageEncoderOutput]:
+        """-> normalised embeddings ``[B, D]`` and the raw encoder output."""
+        extra = {"volume_ids": volume_ids} if volume_ids is not None else {}
+        out = self.visual(images, slice_mask=slice_mask, slice_positions=slice_positions, **extra)
+        return F.normalize(self.image_proj(out.pooled), dim=-1), out
+
+    def window_ct(self, volume_hu: Tensor) -> Tensor:
+        """CT in HU (as datasets yield it) -> [0, 1] with this model's ``vision.hu_window``."""
+        if self.config.vision.hu_window is None:
+            raise ConfigError(f"model {self.config.name!r} has no vision.hu_window (not a CT model?)")
+        return window_hu(volume_hu, self.config.vision.hu_window)
+
+    def encode_image(self, images: Tensor, slice_mask: Tensor | None = None,
+                     slice_positions: Tensor | None = None) -> Tensor:
+        """Images -> L2-normalised embeddings ``[B, D]``."""
+        return self.image_forward(images, slice_mask, slice_positions)[0]
+
+    def tokenize(self, texts: Sequence[str]) -> dict[str, Tensor]:
+        return self.text.tokenize(texts, device=self.device)
+
+    def encode_text(self, texts: Sequence[str]) -> Tensor:
+        """Texts (tokenised with the model's own tokenizer) -> L2-normalised embeddings ``[B, D]``."""
+        enc = self.tokenize(texts)
+        return F.normalize(self.text_proj(self.text(enc["input_ids"], enc["attention_mask"]).pooled), dim=-1)
+
+    def entity_embeddings(self) -> Tensor | None:
+        """Knowledge entity embeddings ``[K, D]`` (zero-shot classifier weights), or None if off."""
+        if self.knowledge is None:
+            return None
+        return self.knowledge.entity_embeddings(self.text, self.text_proj)
+
+    def forward(self, batch: Mapping[str, Any]) -> dict[str, Tensor]:
+        volume_ids = batch.get(keys.KEY)
+        image_embeds, image_out = self.image_forward(
+            batch[keys.IMAGE], batch.get(keys.IMAGE_MASK), batch.get(keys.SLICE_POSITIONS),
+            list(volume_ids) if isinstance(volume_ids, (list, tuple)) else None,
+        )
+        text_out = self.text(batch[keys.INPUT_IDS], batch.get(keys.ATTENTION_MASK))
+        out: dict[str, Tensor] = {
+            keys.IMAGE_EMBEDS: image_embeds,
+            keys.TEXT_EMBEDS: F.normalize(self.text_proj(text_out.pooled), dim=-1),
+            keys.LOGIT_SCALE: self.scale(),
+            keys.TEXT_TOKENS: self.text_proj(text_out.tokens),
+            keys.TEXT_TOKEN_MASK: text_out.mask,
+        }
+        if image_out.tokens is not None:
+            out[keys.IMAGE_TOKENS] = self.image_proj(image_out.tokens)
+        if image_out.token_mask is not None:
+            out[IMAGE_TOKEN_MASK] = image_out.token_mask
+        if image_out.slice_attention is not None:
+            out[keys.SLICE_ATTENTION] = image_out.slice_attention
+        if self.logit_bias is not None:
+            out[keys.LOGIT_BIAS] = self.logit_bias
+        entity_embeds = self.entity_embeddings()
+        if entity_embeds is not None and self.knowledge is not None:
+            out[keys.ENTITY_EMBEDS] = entity_embeds
+            out[ENTITY_LOGITS] = self.knowledge.presence_logits(entity_embeds, out[keys.TEXT_TOKENS], text_out.mask)
+        return out
