@@ -1,0 +1,1 @@
+"""Benchmark suites (YAML), the runner with its result cache, and reports / plots."""

@@ -1,0 +1,1 @@
+"""Segmentation probe: UperNet / U-Net decoders on an encoder's feature pyramid, Dice and IoU."""
