@@ -1,0 +1,1 @@
+"""Data layer: synthetic dataset generator, manifests, splits, WebDataset shards, datasets, transforms."""

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import torch
+
+from medvlp import keys
+from medvlp.data.transforms import (
+    HUWindow,
+    HUWindowd,
+    IntensityJitterd,
+    RandResizedCrop,
+    RandResizedCropd,
+    SliceSample,
+    SliceSampled,
+)
+
+
+def test_hu_window_maps_window_to_unit_range() -> None:
+    out = HUWindow(center=40, width=400)(torch.tensor([[-1000.0, -160.0, 40.0, 240.0, 3000.0]]))
+    assert torch.allclose(out, torch.tensor([[0.0, 0.0, 0.5, 1.0, 1.0]]))
+    assert type(out) is torch.Tensor
+    d = HUWindowd(center=0, width=2)({keys.IMAGE: torch.tensor([[0.0]]), "other": 1})
+    assert float(d[keys.IMAGE]) == 0.5 and d["other"] == 1
+
+
+def test_random_resized_crop_seeded_and_sized() -> None:
+    image = torch.rand(1, 60, 40, generator=torch.Generator().manual_seed(0))
+    a, b = RandResizedCrop((32, 32)), RandResizedCrop((32, 32))
+    a.set_random_state(3)
+    b.set_random_state(3)
+    out_a, out_b = a(image), b(image)
+    assert out_a.shape == (1, 32, 32) and torch.equal(out_a, out_b)
+    c = RandResizedCropd((16, 16))
+    c.set_random_state(4)
+    crops = {tuple(c({keys.IMAGE: image})[keys.IMAGE].flatten()[:5].tolist()) for _ in range(5)}
+    assert len(crops) > 1  # different draws on successive calls
+
+
+def test_intensity_jitter_stays_in_unit_range() -> None:
+    jitter = IntensityJitterd(brightness=0.5, contrast=0.5)
+    jitter.set_random_state(0)
+    out = jitter({keys.IMAGE: torch.rand(1, 10, 10)})[keys.IMAGE]
+    assert float(out.min()) >= 0.0 and float(out.max()) <= 1.0
+
+
+def test_slice_sample_pad_and_subsample() -> None:
+    volume = torch.arange(5.0).view(1, 1, 1, 5).expand(1, 2, 2, 5)
+    padded, mask = SliceSample(8, pad_value=-1)(volume)
+    assert padded.shape == (1, 2, 2, 8) and mask.tolist() == [True] * 5 + [False] * 3
+    assert padded[0, 0, 0, 5:].tolist() == [-1, -1, -1]
+    sub, mask = SliceSample(3)(volume)
+    assert sub[0, 0, 0].tolist() == [0.0, 2.0, 4.0] and bool(mask.all())
+    win = SliceSampled(2, mode="window")
+    win.set_random_state(1)
+    out = win({keys.IMAGE: volume})
+    values = out[keys.IMAGE][0, 0, 0].tolist()
+    assert values[1] - values[0] == 1 and out[keys.IMAGE_MASK].all()
