@@ -41,22 +41,33 @@ def _rank_world() -> tuple[int, int]:
     return 0, 1
 
 
-def _keep(members: dict[str, bytes], studies: set[str] | None, modalities: set[str] | None) -> bool:
+def spatial_dims(members: dict[str, bytes]) -> int | None:
+    """2 or 3 from a sample's JSON member (length of its ``spacing``), None if unreadable."""
+    try:
+        return len(json.loads(members["json"])["spacing"])
+    except (KeyError, ValueError, TypeError):
+        return None
+
+
+def _keep(members: dict[str, bytes], studies: set[str] | None, modalities: set[str] | None,
+          dims: int | None = None) -> bool:
     """Filter on the small JSON member before decoding pixels."""
-    if studies is None and modalities is None:
+    if studies is None and modalities is None and dims is None:
         return True
     try:
         meta = json.loads(members["json"])
         return (studies is None or meta["study_id"] in studies) and (
-            modalities is None or meta["modality"] in modalities)
-    except (KeyError, ValueError):
+            modalities is None or meta["modality"] in modalities) and (
+            dims is None or len(meta["spacing"]) == dims)
+    except (KeyError, ValueError, TypeError):
         return True  # let decode_sample report it as corrupt
 
 
 class ShardDataset(IterableDataset):
     """Iterate samples of ``root/shards/<split>-*.tar``; each (rank, worker) reads a disjoint part.
 
-    ``modalities`` (e.g. ``{"CR", "DX"}``) keeps only those samples (a 2D job on a mixed ingest).
+    ``modalities`` (e.g. ``{"CR", "DX"}``) keeps only those samples, ``dims`` (2 or 3) only images of
+    that dimensionality (a 2D job on a mixed radiograph + CT ingest).
 
     With at least as many shards as readers, shards are dealt round-robin; otherwise every reader
     scans all shards and keeps every n-th sample, so no sample is duplicated or lost either way.
@@ -73,9 +84,10 @@ class ShardDataset(IterableDataset):
         rank: int | None = None,
         world_size: int | None = None,
         modalities: set[str] | None = None,
+        dims: int | None = None,
     ) -> None:
         self.root = Path(root)
-        self.modalities = modalities
+        self.modalities, self.dims = modalities, dims
         self.shards = shard_files(self.root / "shards", split)
         if not self.shards:
             raise InputError(self.root / "shards", f"no shards for split {split!r}")
@@ -110,7 +122,7 @@ class ShardDataset(IterableDataset):
                     index += 1
                     if not by_shard and (index - 1) % n_readers != reader:
                         continue
-                    if not _keep(members, self.studies, self.modalities):
+                    if not _keep(members, self.studies, self.modalities, self.dims):
                         continue
                     try:
                         sample = decode_sample(key, members, str(shard))

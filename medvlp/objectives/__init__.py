@@ -1,0 +1,32 @@
+"""Pretraining objectives, one per file, registered by name in :data:`LOSSES`.
+
+Every loss is an ``nn.Module`` called as ``loss(outputs, batch) -> {"loss": ..., <parts>}`` where
+``outputs`` is the model's output dict (``medvlp.keys``) and ``batch`` the collated sample dict.
+"""
+
+from __future__ import annotations
+
+from medvlp.objectives import chunked, infonce, knowledge, local_alignment, siglip, soft_targets  # noqa: F401
+from medvlp.objectives.chunked import ChunkedInfoNCELoss, chunked_infonce
+from medvlp.objectives.combined import CombinedObjective
+from medvlp.objectives.distributed import gather_with_grad, world_info
+from medvlp.objectives.infonce import InfoNCELoss
+from medvlp.objectives.knowledge import KnowledgeAlignmentLoss
+from medvlp.objectives.local_alignment import LocalAlignmentLoss
+from medvlp.objectives.registry import LOSSES
+from medvlp.objectives.siglip import SigLIPLoss
+from medvlp.objectives.soft_targets import SoftTargetLoss
+
+__all__ = [
+    "LOSSES",
+    "ChunkedInfoNCELoss",
+    "CombinedObjective",
+    "InfoNCELoss",
+    "KnowledgeAlignmentLoss",
+    "LocalAlignmentLoss",
+    "SigLIPLoss",
+    "SoftTargetLoss",
+    "chunked_infonce",
+    "gather_with_grad",
+    "world_info",
+]

@@ -1,0 +1,91 @@
+"""Training/evaluation pipelines for images (MONAI dictionary transforms) and report text.
+
+Image augmentation: random resized crop, small rotation, intensity jitter. No horizontal flip:
+chest anatomy is lateralised (heart on the left, labels carry left/right laterality), so a flipped
+radiograph would no longer match its report. Text augmentation: sentence shuffling / sub-sampling
+(findings sentences are largely order-independent). Every random draw comes from a per-sample
+seed, so a resumed run augments each sample exactly as the uninterrupted run did.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from monai.transforms import Compose, EnsureTyped, RandRotated, RandScaleCropd, Resized
+
+from medvlp import keys
+from medvlp.data.transforms import HUWindowd, IntensityJitterd, RandResizedCropd, SliceSampled
+from medvlp.training.config import DataSection
+
+IMAGE_KEYS = (keys.IMAGE,)
+
+
+def image_pipeline(cfg: DataSection, train: bool) -> Compose:
+    """Sample dict -> sample dict with ``keys.IMAGE`` float32 ``[1, H, W]`` or ``[1, X, Y, n_slices]``."""
+    aug = cfg.augment
+    use_aug = train and aug.enabled
+    radians = math.radians(aug.rotate_degrees)
+    steps: list[Any] = []
+    if cfg.dims == 2:
+        size = (int(cfg.image_size[0]), int(cfg.image_size[1]))
+        if use_aug:
+            steps.append(RandResizedCropd(size, IMAGE_KEYS, scale=(aug.crop_scale[0], aug.crop_scale[1])))
+            steps.append(RandRotated(IMAGE_KEYS, range_x=radians, prob=0.5, padding_mode="zeros", keep_size=True))
+        else:
+            steps.append(Resized(IMAGE_KEYS, spatial_size=size, mode="bilinear"))
+    else:
+        in_plane = tuple(cfg.image_size)
+        steps.append(HUWindowd(IMAGE_KEYS, center=cfg.hu_center, width=cfg.hu_width))
+        steps.append(SliceSampled(cfg.n_slices, mode="window" if use_aug else "uniform"))
+        if use_aug:
+            side = math.sqrt(aug.crop_scale[0])  # area fraction -> side fraction, in-plane only
+            steps.append(RandScaleCropd(IMAGE_KEYS, roi_scale=(side, side, 1.0), max_roi_scale=(1.0, 1.0, 1.0),
+                                        random_size=True))
+        steps.append(Resized(IMAGE_KEYS, spatial_size=(*in_plane, -1), mode="trilinear"))
+        if use_aug:  # in-plane rotation (about the slice axis)
+            steps.append(RandRotated(IMAGE_KEYS, range_z=radians, prob=0.5, padding_mode="zeros", keep_size=True))
+    if use_aug:
+        steps.append(IntensityJitterd(IMAGE_KEYS, brightness=aug.brightness, contrast=aug.contrast))
+    steps.append(EnsureTyped(IMAGE_KEYS, track_meta=False))
+    return Compose(steps)
+
+
+def augment_report(sample: dict[str, Any], rng: np.random.Generator, shuffle: bool,
+                   max_sentences: int | None) -> str:
+    """Report text with its sentences shuffled and/or sub-sampled; the text itself when unsplit."""
+    sentences = [s for s in (sample.get(keys.SENTENCES) or []) if s.strip()]
+    if not sentences or (not shuffle and max_sentences is None):
+        return sample[keys.REPORT]
+    order = rng.permutation(len(sentences)) if shuffle else np.arange(len(sentences))
+    if max_sentences is not None:
+        order = order[:max_sentences] if shuffle else np.sort(rng.permutation(len(sentences))[:max_sentences])
+    return " ".join(sentences[i] for i in order)
+
+
+class SampleAugmenter:
+    """Image pipeline + text augmentation for one sample, seeded per sample (``__call__(sample, seed)``)."""
+
+    def __init__(self, cfg: DataSection, train: bool) -> None:
+        self.cfg, self.train = cfg, train
+        self.pipeline = image_pipeline(cfg, train)
+
+    def __call__(self, sample: dict[str, Any], seed: int = 0) -> dict[str, Any]:
+        self.pipeline.set_random_state(seed=seed)
+        out = dict(self.pipeline(sample))
+        if self.train and self.cfg.augment.enabled:
+            rng = np.random.default_rng(seed)
+            out[keys.REPORT] = augment_report(out, rng, self.cfg.augment.shuffle_sentences,
+                                              self.cfg.augment.max_sentences)
+        return out
+
+
+class TrainAugmenterFactory:
+    """Picklable ``reader -> SampleAugmenter`` (one pipeline instance per DataLoader worker)."""
+
+    def __init__(self, cfg: DataSection) -> None:
+        self.cfg = cfg
+
+    def __call__(self, reader: int) -> SampleAugmenter:
+        return SampleAugmenter(self.cfg, train=True)

@@ -1,0 +1,108 @@
+"""``run_pretrain``: config -> model, objective, data -> Lightning fit -> checkpoints and export.
+
+Everything that can be wrong in the config (unknown loss, bad precision, missing data folder) is
+reported before a single shard is read. Re-running the same command in the same ``run_dir`` resumes
+from ``checkpoints/last.ckpt``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import lightning as L
+from lightning.pytorch.callbacks import LearningRateMonitor, ModelCheckpoint, TQDMProgressBar
+from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
+from torch import nn
+
+from medvlp.config import save_config, to_dict
+from medvlp.errors import ConfigError
+from medvlp.objectives import CombinedObjective
+from medvlp.training.checkpointing import (
+    LAST_CHECKPOINT,
+    AtomicCheckpointIO,
+    export_weights,
+    resume_checkpoint,
+)
+from medvlp.training.config import PretrainConfig
+from medvlp.training.datamodule import PretrainDataModule
+from medvlp.training.module import ContrastivePretrainModule
+from medvlp.utils.logging import get_logger
+
+log = get_logger(__name__)
+
+
+def build_objective(cfg: PretrainConfig) -> CombinedObjective:
+    spec = {name: {"loss": t.loss, "weight": t.weight, "kwargs": t.kwargs} for name, t in cfg.objective.items()}
+    try:
+        return CombinedObjective.from_spec(spec)
+    except TypeError as exc:  # wrong keyword for a loss
+        raise ConfigError(f"objective: {exc}") from exc
+
+
+def validate(cfg: PretrainConfig) -> None:
+    """Checks that need no data: data folder present, sizes consistent, step counts positive."""
+    if cfg.data.root is None or not (Path(cfg.data.root) / "shards").is_dir():
+        raise ConfigError(f"data.root={cfg.data.root}: not an ingest output folder (no shards/ inside)")
+    if len(cfg.data.image_size) != 2:
+        raise ConfigError(f"data.image_size must be [H, W] (2D) or in-plane [X, Y] (3D), got {cfg.data.image_size}")
+    for name in ("max_steps", "checkpoint_every_n_steps", "val_check_interval", "accumulate_grad_batches"):
+        if getattr(cfg.trainer, name) < 1:
+            raise ConfigError(f"trainer.{name} must be >= 1")
+    if cfg.data.batch_size < 2:
+        raise ConfigError("data.batch_size must be >= 2 (contrastive losses need in-batch negatives)")
+
+
+def build_trainer(cfg: PretrainConfig, run_dir: Path) -> L.Trainer:
+    t = cfg.trainer
+    checkpoint = ModelCheckpoint(dirpath=run_dir / "checkpoints", save_last=True, save_top_k=0,
+                                 every_n_train_steps=t.checkpoint_every_n_steps)
+    callbacks: list[Any] = [checkpoint, LearningRateMonitor(logging_interval="step")]
+    if t.progress_bar:
+        callbacks.append(TQDMProgressBar(refresh_rate=max(1, t.log_every_n_steps)))
+    loggers = [TensorBoardLogger(run_dir, name="tensorboard", version=""), CSVLogger(run_dir, name="csv", version="")]
+    return L.Trainer(
+        default_root_dir=run_dir, max_steps=t.max_steps, max_epochs=-1, precision=t.precision,
+        accumulate_grad_batches=t.accumulate_grad_batches, gradient_clip_val=t.gradient_clip_val,
+        val_check_interval=t.val_check_interval, check_val_every_n_epoch=None,
+        limit_val_batches=t.limit_val_batches, log_every_n_steps=t.log_every_n_steps,
+        accelerator=t.accelerator, devices=t.devices, strategy=t.strategy, deterministic=t.deterministic,
+        callbacks=callbacks, logger=loggers, plugins=[AtomicCheckpointIO()], enable_progress_bar=t.progress_bar,
+        num_sanity_val_steps=0, enable_model_summary=False,
+    )
+
+
+def run_pretrain(cfg: PretrainConfig, model: nn.Module | None = None) -> Path:
+    """Train (or resume) the run in ``cfg.run_dir``; return the export folder.
+
+    ``model`` overrides ``cfg.model`` (tests, notebooks); it must return the ``medvlp.keys`` output
+    dict and expose ``.tokenizer``. Seed the global RNGs before calling (the CLI does) for
+    reproducible initial weights.
+    """
+    validate(cfg)
+    objective = build_objective(cfg)
+    if model is None:
+        from medvlp.models import create_model
+
+        model = create_model(cfg.model.name, **cfg.model.overrides)
+    run_dir = Path(cfg.run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    save_config(cfg, run_dir / "config.yaml")
+    module = ContrastivePretrainModule(model, objective, cfg.optim, total_steps=cfg.trainer.max_steps,
+                                       grad_checkpointing=cfg.model.grad_checkpointing)
+    tokenizer = getattr(model, "tokenizer", None)
+    if tokenizer is None:
+        raise ConfigError(f"model {type(model).__name__} has no .tokenizer (needed to tokenise reports)")
+    data = PretrainDataModule(cfg.data, tokenizer, seed=cfg.trainer.seed)
+    trainer = build_trainer(cfg, run_dir)
+    resume = resume_checkpoint(run_dir / "checkpoints")
+    if resume is not None:
+        log.info("resuming from %s", resume)
+    trainer.fit(module, datamodule=data, ckpt_path=resume)
+    # the final state, so the same command re-run after completion is a no-op that re-exports
+    trainer.save_checkpoint(run_dir / "checkpoints" / LAST_CHECKPOINT, weights_only=False)
+    export_dir = run_dir / "export"
+    if trainer.is_global_zero:
+        export_weights(module.export_model(), export_dir,
+                       {"pretrain_config": to_dict(cfg), "global_step": trainer.global_step})
+    return export_dir

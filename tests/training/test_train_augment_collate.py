@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+from train_fixtures import tiny_tokenizer
+
+from medvlp import keys
+from medvlp.training.augment import SampleAugmenter, augment_report
+from medvlp.training.collate import PretrainCollate
+from medvlp.training.config import AugmentSection, DataSection
+
+
+def _sample_2d(seed: int = 0) -> dict:
+    gen = torch.Generator().manual_seed(seed)
+    return {keys.KEY: "k", keys.IMAGE: torch.rand(1, 40, 48, generator=gen), keys.REPORT: "one. two. three.",
+            keys.SENTENCES: ["one.", "two.", "three."], keys.LABELS: torch.tensor([1.0, math.nan])}
+
+
+def test_2d_train_pipeline_shape_range_and_seed_determinism() -> None:
+    augmenter = SampleAugmenter(DataSection(image_size=(32, 32)), train=True)
+    a, b = augmenter(_sample_2d(), seed=5), augmenter(_sample_2d(), seed=5)
+    c = augmenter(_sample_2d(), seed=6)
+    assert a[keys.IMAGE].shape == (1, 32, 32) and type(a[keys.IMAGE]) is torch.Tensor
+    assert 0.0 <= float(a[keys.IMAGE].min()) and float(a[keys.IMAGE].max()) <= 1.0
+    assert torch.equal(a[keys.IMAGE], b[keys.IMAGE]) and a[keys.REPORT] == b[keys.REPORT]
+    assert not torch.equal(a[keys.IMAGE], c[keys.IMAGE])
+
+
+def test_disabled_augmentation_is_a_plain_resize_without_flip() -> None:
+    off = AugmentSection(enabled=False)
+    sample = _sample_2d()
+    out = SampleAugmenter(DataSection(image_size=(40, 48), augment=off), train=True)(sample, seed=1)
+    assert torch.allclose(out[keys.IMAGE], sample[keys.IMAGE]) and out[keys.REPORT] == sample[keys.REPORT]
+
+
+def test_3d_pipeline_windows_samples_slices_and_resizes() -> None:
+    volume = torch.linspace(-1200, 1200, 20 * 20 * 10).reshape(1, 20, 20, 10)
+    cfg = DataSection(dims=3, image_size=(16, 16), n_slices=12, hu_center=0.0, hu_width=2000.0)
+    for train in (True, False):
+        out = SampleAugmenter(cfg, train=train)({keys.IMAGE: volume, keys.REPORT: "x"}, seed=0)
+        assert out[keys.IMAGE].shape == (1, 16, 16, 12)
+        assert out[keys.IMAGE_MASK].tolist() == [True] * 10 + [False] * 2
+        assert 0.0 <= float(out[keys.IMAGE].min()) and float(out[keys.IMAGE].max()) <= 1.0
+
+
+def test_sentence_shuffle_is_a_permutation_and_subsample_keeps_order() -> None:
+    sample = {keys.REPORT: "a. b. c. d.", keys.SENTENCES: ["a.", "b.", "c.", "d."]}
+    texts = {augment_report(sample, np.random.default_rng(s), True, None) for s in range(20)}
+    assert len(texts) > 1 and all(sorted(t.split()) == ["a.", "b.", "c.", "d."] for t in texts)
+    kept = augment_report(sample, np.random.default_rng(0), False, 2).split()
+    assert len(kept) == 2 and kept == sorted(kept)
+    assert augment_report({keys.REPORT: "whole", keys.SENTENCES: []}, np.random.default_rng(0), True, 1) == "whole"
+
+
+def test_collate_tokenises_and_drops_unusable_samples() -> None:
+    collate = PretrainCollate(tiny_tokenizer(), max_length=6)
+    good = {keys.KEY: "a", keys.IMAGE: torch.rand(1, 4, 4), keys.REPORT: "small left effusion",
+            keys.LABELS: torch.tensor([1.0, math.nan])}
+    long = {**good, keys.KEY: "b", keys.REPORT: "no " * 20}
+    empty = {**good, keys.KEY: "c", keys.REPORT: " "}
+    nan_image = {**good, keys.KEY: "d", keys.IMAGE: torch.full((1, 4, 4), math.nan)}
+    batch = collate([good, long, empty, nan_image])
+    assert batch[keys.KEY] == ["a", "b"]
+    assert batch[keys.IMAGE].shape == (2, 1, 4, 4) and batch[keys.LABELS].shape == (2, 2)
+    assert batch[keys.INPUT_IDS].shape == (2, 6) and batch[keys.ATTENTION_MASK][0].tolist() == [1] * 5 + [0]
+    assert collate([empty]) is None and collate.skips.counts == {"empty report": 2, "non-finite pixels": 1}
