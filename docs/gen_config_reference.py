@@ -23,6 +23,8 @@ SECTIONS = [  # (title, module, class, how it is loaded)
      "`medvlp ingest SOURCE OUT --config configs/ingest/<name>.yaml [key=value ...]`"),
     ("Benchmark suite", "medvlp.benchmark.suite", "SuiteConfig",
      "`medvlp benchmark --suite benchmarks/suites/<name>.yaml --set key=value`"),
+    ("Demo", "medvlp.demo.config", "DemoConfig",
+     "`medvlp demo [--config configs/demo.yaml] [key=value ...]` (also `make demo`)"),
     ("Synthetic data", "medvlp.data.synthetic.params", "SynthParams",
      "`medvlp synth --out DIR --n-cxr N --n-ct N --seed S --cxr-size ... --ct-shape ... --ct-spacing ...`"),
 ]

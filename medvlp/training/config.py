@@ -76,6 +76,7 @@ class TrainerSection:
     checkpoint_every_n_steps: int = 100
     accelerator: str = "auto"
     devices: int | str = 1
+    num_nodes: int = 1  # multi-node DDP (torchrun / Slurm: one task per GPU, Lightning reads the env)
     strategy: str = "auto"
     deterministic: bool = False
     seed: int = 0

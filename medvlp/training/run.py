@@ -66,7 +66,7 @@ def build_trainer(cfg: PretrainConfig, run_dir: Path) -> L.Trainer:
         accumulate_grad_batches=t.accumulate_grad_batches, gradient_clip_val=t.gradient_clip_val,
         val_check_interval=t.val_check_interval, check_val_every_n_epoch=None,
         limit_val_batches=t.limit_val_batches, log_every_n_steps=t.log_every_n_steps,
-        accelerator=t.accelerator, devices=t.devices, strategy=t.strategy, deterministic=t.deterministic,
+        accelerator=t.accelerator, devices=t.devices, num_nodes=t.num_nodes, strategy=t.strategy, deterministic=t.deterministic,
         callbacks=callbacks, logger=loggers, plugins=[AtomicCheckpointIO()], enable_progress_bar=t.progress_bar,
         num_sanity_val_steps=0, enable_model_summary=False,
     )
