@@ -81,12 +81,19 @@ def run_pretrain(cfg: PretrainConfig, model: nn.Module | None = None) -> Path:
     """
     validate(cfg)
     objective = build_objective(cfg)
+    run_dir = Path(cfg.run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
     if model is None:
         from medvlp.models import create_model
 
-        model = create_model(cfg.model.name, **cfg.model.overrides)
-    run_dir = Path(cfg.run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
+        tokenizer = None
+        if cfg.model.tokenizer_vocab_size is not None:
+            from medvlp.training.tokenizer_fit import fit_tokenizer
+
+            assert cfg.data.root is not None  # checked by validate()
+            tokenizer = fit_tokenizer(Path(cfg.data.root), cfg.data.train_split, cfg.model.tokenizer_vocab_size,
+                                      run_dir / "tokenizer")
+        model = create_model(cfg.model.name, tokenizer=tokenizer, **cfg.model.overrides)
     save_config(cfg, run_dir / "config.yaml")
     module = ContrastivePretrainModule(model, objective, cfg.optim, total_steps=cfg.trainer.max_steps,
                                        grad_checkpointing=cfg.model.grad_checkpointing)
