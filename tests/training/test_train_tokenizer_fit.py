@@ -38,7 +38,7 @@ def _mixed_shard(root: Path) -> None:
     write_tar(root / "shards" / "train-000000.tar", samples)
 
 
-def _identity_transform(reader: int):  # noqa: ANN202 - the stream's transform factory
+def _identity_transform(reader: int):
     return lambda sample, seed: sample
 
 
