@@ -19,7 +19,7 @@ from medvlp.errors import ConfigError, UnknownNameError
 
 MODALITIES = ("radiograph", "ct")
 _ENTRY_KEYS = frozenset({"synonyms", "definition", "appearance", "anatomy", "related", "differential",
-                         "prompt_terms"})
+                         "prompt_terms", "prompt_pairs"})
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,9 @@ class KnowledgeEntry:
     related: tuple[str, ...]
     differential: tuple[str, ...]
     prompt_terms: tuple[str, ...]
+    # explicit (positive, negative) templates with {image}, for findings the generic templates would
+    # turn into double negatives ("no sign of no abnormality"), e.g. No Finding
+    prompt_pairs: tuple[tuple[str, str], ...] = ()
 
 
 def _entry(name: str, raw: dict[str, Any], source: str) -> KnowledgeEntry:
@@ -49,6 +52,7 @@ def _entry(name: str, raw: dict[str, Any], source: str) -> KnowledgeEntry:
         appearance={k: str(v).strip() for k, v in appearance.items()}, anatomy=tuple(raw.get("anatomy", ())),
         related=tuple(raw.get("related", ())), differential=tuple(raw.get("differential", ())),
         prompt_terms=tuple(raw["prompt_terms"]),
+        prompt_pairs=tuple((str(p), str(n)) for p, n in raw.get("prompt_pairs", ())),
     )
 
 

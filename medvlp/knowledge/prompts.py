@@ -57,10 +57,15 @@ def prompt_set(name: str, modality: str = "radiograph", kb: KnowledgeBase | None
     if modality not in MODALITY_NOUNS:
         raise ConfigError(f"modality must be one of {sorted(MODALITY_NOUNS)}, got {modality!r}")
     kb = kb or KnowledgeBase.load()
-    terms = kb.entry(name).prompt_terms
+    entry = kb.entry(name)
+    terms = entry.prompt_terms
     image = MODALITY_NOUNS[modality]
     positive, negative = [], []
-    for i, (pos, neg) in enumerate(PAIR_TEMPLATES):
+    if entry.prompt_pairs:
+        for pos, neg in entry.prompt_pairs:
+            positive.append(pos.format(image=image))
+            negative.append(neg.format(image=image))
+    for i, (pos, neg) in enumerate(() if entry.prompt_pairs else PAIR_TEMPLATES):
         term = terms[i % len(terms)]
         positive.append(pos.format(image=image, term=term))
         negative.append(neg.format(image=image, term=_article_free(term)))
