@@ -14,7 +14,7 @@ from medvlp.utils.files import atomic_write_text
 
 HEADLINE = {  # the metric each task is ranked by
     "zeroshot": "macro_auroc", "linear_probe": "macro_auroc", "finetune": "macro_auroc",
-    "segmentation": "dice", "retrieval": "image_to_text_R@5",
+    "segmentation": "dice", "retrieval": "image_to_text_R@5", "report_generation": "ce_micro_f1",
 }
 GROUP = ["model", "task", "dataset", "fraction"]
 

@@ -10,7 +10,7 @@ from medvlp.demo.document import Document, Heading, Image, Paragraph, Table
 from medvlp.demo.stages import StageResult
 from medvlp.utils.files import atomic_write_text
 
-HEADLINE_TASKS = ("zeroshot", "linear_probe", "retrieval")
+HEADLINE_TASKS = ("zeroshot", "linear_probe", "retrieval", "report_generation")
 
 
 def _fmt(value: Any) -> str:
@@ -76,6 +76,11 @@ def build_document(out: Path, stages: list[StageResult]) -> Document:
         doc.add(Heading("All benchmark results"))
         doc.add(Paragraph("Mean and std over seeds; CI from the first seed's run (see benchmark/summary.md)."))
         doc.add(Table(cols, [[_cell(v) for v in row] for row in table[cols].itertuples(index=False)]))
+    examples = [n for r in records if r["status"] == "ok" and r["task"] == "report_generation"
+                and r["model"].endswith("-pretrained") for n in (r.get("notes") or []) if n.startswith("example")]
+    if examples:
+        doc.add(Heading("Example generated reports (pretrained encoder, test studies)"))
+        doc.add(Table(["generated | reference"], [[e] for e in examples]))
     plots = sorted((bench / "plots").glob("*.png")) if (bench / "plots").is_dir() else []
     if plots:
         doc.add(Heading("Plots"))

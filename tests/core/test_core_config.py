@@ -99,3 +99,8 @@ def test_overrides_do_not_mutate_input() -> None:
     data = {"a": {"b": 1}}
     out = apply_overrides(data, ["a.c=2"])
     assert data == {"a": {"b": 1}} and out == {"a": {"b": 1, "c": 2}}
+
+
+def test_exponent_without_dot_is_a_number() -> None:
+    cfg = load_config(Run, None, ["name=x", "optim.lr=3e-4"])
+    assert cfg.optim.lr == 3e-4
