@@ -9,7 +9,7 @@ from pathlib import Path
 @dataclass
 class SynthSection:
     n_cxr: int = 1500  # radiograph studies
-    n_ct: int = 160  # CT studies (DICOM series and NIfTI)
+    n_ct: int = 300  # CT studies (DICOM series and NIfTI)
     cxr_size: int = 256  # radiograph rows in pixels
     ct_shape: list[int] = field(default_factory=lambda: [96, 96, 48])  # CT voxels X, Y, Z
 

@@ -112,8 +112,15 @@ class SlicePoolEncoder(ImageEncoder):
             if per_volume[b] is None:
                 todo.append(b)
         if todo:  # encode all uncached volumes' real slices together, so chunks stay full
+            counts = [int(mask[b].sum()) for b in todo]
             stacked = torch.cat([self.gather_slices(images, mask[b], b) for b in todo])
-            encoded = self.encode_slices(stacked).split([int(mask[b].sum()) for b in todo])
+            # Interleave volumes (slice 0 of every volume, then slice 1, ...) so that each chunk mixes
+            # volumes: a BatchNorm slice encoder then normalises with batch-wide statistics instead of
+            # one volume's, which would erase the between-volume differences contrastive learning needs.
+            within = torch.cat([torch.arange(c, device=stacked.device) for c in counts])
+            order = torch.sort(within, stable=True).indices
+            encoded_sorted = self.encode_slices(stacked[order])
+            encoded = torch.empty_like(encoded_sorted).index_copy_(0, order, encoded_sorted).split(counts)
             for b, emb in zip(todo, encoded):
                 per_volume[b] = emb
                 if use_cache:
