@@ -9,7 +9,9 @@ One row per study (or per image). Columns:
 * optional label columns named exactly as in a label set (``medvlp.knowledge.findings``); values
   ``1``, ``0``, ``-1`` or empty (not mentioned).
 
-Unknown columns are an error (a typo in a label name must not silently drop a label).
+Unknown columns are an error (a typo in a label name must not silently drop a label), except
+``x_``-prefixed dataset classes and the ``mask_path`` / ``boxes`` annotation columns, which are read
+into ``SourceRow.extras`` (not yet written into shards).
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ IMAGE_PATH = "image_path"
 REPORT = "report"
 REPORT_PATH = "report_path"
 OPTIONAL_COLUMNS = ("patient_id", "study_id", "accession_number", "split", "view_position")
+EXTRA_PREFIX = "x_"  # dataset classes with no honest mapping onto a medvlp label set
+ANNOTATION_COLUMNS = ("mask_path", "boxes")
 PATH_SEPARATOR = ";"
 LABEL_SETS: dict[str, LabelSet] = {CHEXPERT.name: CHEXPERT, CT.name: CT}
 
@@ -49,6 +53,9 @@ class SourceRow:
     split: str | None = None
     view_position: str | None = None
     labels: dict[str, float] = field(default_factory=dict)  # NaN = not mentioned
+    # dataset-specific classes (``x_*``) and annotations (``mask_path``, ``boxes``) as written by the
+    # adapters; kept on the row, not yet carried into the shards
+    extras: dict[str, str] = field(default_factory=dict)
 
 
 def _label_value(text: str, where: str, path: Path) -> float:
@@ -88,7 +95,8 @@ def read_source_manifest(path: str | Path) -> list[SourceRow]:
     if REPORT not in columns and REPORT_PATH not in columns:
         raise SourceManifestError(path, f"needs a {REPORT!r} or {REPORT_PATH!r} column")
     label_cols = [c for c in columns if c in known_label_columns()]
-    unknown = set(columns) - {IMAGE_PATH, REPORT, REPORT_PATH, *OPTIONAL_COLUMNS, *label_cols}
+    extra_cols = [c for c in columns if c.startswith(EXTRA_PREFIX) or c in ANNOTATION_COLUMNS]
+    unknown = set(columns) - {IMAGE_PATH, REPORT, REPORT_PATH, *OPTIONAL_COLUMNS, *label_cols, *extra_cols}
     if unknown:
         raise SourceManifestError(path, f"unknown column(s) {sorted(unknown)}")
     base = path.parent
@@ -111,6 +119,7 @@ def read_source_manifest(path: str | Path) -> list[SourceRow]:
                 report_path=_resolve(base, report_path) if report_path else None,
                 split=split,
                 labels={c: _label_value(rec[c] or "", f"{where} column {c!r}", path) for c in label_cols},
+                extras={c: rec[c] for c in extra_cols if (rec.get(c) or "").strip()},
                 **opt,
             )
         )

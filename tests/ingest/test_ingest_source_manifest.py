@@ -71,3 +71,11 @@ def test_ingest_from_source_manifest(tmp_path: Path) -> None:
     assert rows["images/0.png"]["patient_id"] == rows["images/3.png"]["patient_id"]
     splits = Splits.load(tmp_path / "out" / "splits.json")
     assert set(splits.studies.values()) == {"train", "test"}
+
+
+def test_adapter_extra_columns_are_kept_not_rejected(tmp_path: Path) -> None:
+    (tmp_path / "m.csv").write_text('image_path,report,Cardiomegaly,x_covid_19,boxes,mask_path\n'
+                                    'a.png,x,1,1,"[[0, 0, 4, 4, ""Nodule""]]",\n')
+    (row,) = read_source_manifest(tmp_path / "m.csv")
+    assert row.labels == {"Cardiomegaly": 1.0}
+    assert row.extras == {"x_covid_19": "1", "boxes": '[[0, 0, 4, 4, "Nodule"]]'}  # empty mask_path dropped
