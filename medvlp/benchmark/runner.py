@@ -75,18 +75,24 @@ def plan_runs(suite: SuiteConfig, model_names: list[str]) -> Iterator[RunSpec]:
 
 
 class SplitStore:
-    """Loads each (dataset, split, fraction) once and shares it between models and tasks."""
+    """Loads each (dataset, split, fraction, window) once and shares it between models and tasks."""
 
     def __init__(self) -> None:
-        self._cache: dict[tuple[str, str, float | None], EvalSplit] = {}
+        self._cache: dict[tuple[str, str, float | None, tuple[float, float]], EvalSplit] = {}
 
-    def loader(self, spec: DatasetSpec) -> SplitLoader:
+    def loader(self, spec: DatasetSpec, model: EvalEncoder | None = None) -> SplitLoader:
+        """CT is windowed as the model was trained (its card's HU window), else with the dataset's."""
+        window = (spec.window[0], spec.window[1])
+        card = model.preprocessing.hu_window if model is not None else None
+        if card is not None:
+            window = ((card[0] + card[1]) / 2, card[1] - card[0])  # (low, high) -> (center, width)
+
         def load(split: str, fraction: float | None) -> EvalSplit:
-            key = (spec.name, split, fraction)
+            key = (spec.name, split, fraction, window)
             if key not in self._cache:
-                self._cache[key] = load_split(spec.root, split, fraction, spec.image_size,
-                                              (spec.window[0], spec.window[1]), spec.max_samples,
-                                              spec.label_set, 3 if spec.modality == "3d" else 2)
+                self._cache[key] = load_split(spec.root, split, fraction, spec.image_size, window,
+                                              spec.max_samples, spec.label_set,
+                                              3 if spec.modality == "3d" else 2)
             return self._cache[key]
 
         return load
@@ -108,7 +114,7 @@ def execute(run: RunSpec, model: EvalEncoder, suite: SuiteConfig, store: SplitSt
                               "config_hash": config_hash(config), "config": config, "versions": versions()}
     label_set = get_label_set(run.dataset.label_set)
     ctx = TaskContext(model, DatasetInfo(run.dataset.name, label_set.name, run.dataset.modality, label_set.sided),
-                      store.loader(run.dataset), run.fraction, run.seed, run.params, suite.bootstrap,
+                      store.loader(run.dataset, model), run.fraction, run.seed, run.params, suite.bootstrap,
                       features, text_cache)
     start = time.perf_counter()
     data_dims = 3 if run.dataset.modality == "3d" else 2

@@ -24,6 +24,7 @@ class Preprocessing:
     mean: tuple[float, ...] = (0.0,)
     std: tuple[float, ...] = (1.0,)
     channels: int = 1  # grey radiographs are repeated to 3 channels for RGB backbones
+    hu_window: tuple[float, float] | None = None  # CT (low, high) HU the model was trained with; None = dataset's
 
     def __call__(self, images: torch.Tensor) -> torch.Tensor:
         """``[B, C, *S]`` in [0, 1] -> ``[B, channels, *image_size]`` normalised."""

@@ -135,7 +135,9 @@ def wrap_vlp_model(model: Any, name: str, identity: str | None = None) -> EvalEn
     """Adapt a medvlp ``VLPModel``: it normalises inputs itself; we only resize to its card's size."""
     visual = model.visual
     size = getattr(model.config.vision, "image_size", None)
-    pre = Preprocessing(image_size=tuple(size) if size else None, channels=int(getattr(visual, "in_chans", 1)))
+    window = getattr(model.config.vision, "hu_window", None)
+    pre = Preprocessing(image_size=tuple(size) if size else None, channels=int(getattr(visual, "in_chans", 1)),
+                        hu_window=(float(window[0]), float(window[1])) if window else None)
     return EvalEncoder(name, model, model.encode_image, int(model.config.embed_dim), pre,
                        text_fn=model.encode_text, pyramid_fn=visual.forward_pyramid,
                        logit_scale=float(model.scale().detach()), identity=identity or name,
