@@ -36,6 +36,5 @@ class InputError(MedVLPError):
     def code(self) -> str:
         """Short machine-readable name of the error kind, used in manifests (``not_dicom``...)."""
         name = type(self).__name__
-        if name.endswith("Error"):
-            name = name[: -len("Error")]
+        name = name.removesuffix("Error")
         return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
-from typing import Any, Callable, Generic, Iterator, TypeVar
+from collections.abc import Callable, Iterator
+from typing import Any, Generic, TypeVar
 
 from medvlp.errors import ConfigError, UnknownNameError
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,40 @@ def _keep(members: dict[str, bytes], studies: set[str] | None, modalities: set[s
         return True  # let decode_sample report it as corrupt
 
 
+def iter_reader_samples(
+    shards: list[Path],
+    reader: int,
+    n_readers: int,
+    keep: Callable[[dict[str, bytes]], bool],
+    on_corrupt: Callable[[CorruptShardError], None],
+) -> Iterator[tuple[Path, dict[str, Any]]]:
+    """``(shard, decoded sample)`` for the samples that belong to ``reader`` of ``n_readers`` (ranks x workers).
+
+    With at least as many shards as readers, shards are dealt round-robin; otherwise every reader
+    scans all shards and keeps every n-th sample, so no sample is duplicated or lost either way.
+    ``keep`` filters on the raw members before decoding pixels; corrupt shards and samples go to
+    ``on_corrupt`` and are skipped, never replaced.
+    """
+    by_shard = len(shards) >= n_readers
+    index = 0
+    for shard in shards[reader::n_readers] if by_shard else shards:
+        try:
+            for key, members in iter_tar_samples(shard):
+                index += 1
+                if not by_shard and (index - 1) % n_readers != reader:
+                    continue
+                if not keep(members):
+                    continue
+                try:
+                    sample = decode_sample(key, members, str(shard))
+                except CorruptShardError as exc:
+                    on_corrupt(exc)
+                    continue
+                yield shard, sample
+        except CorruptShardError as exc:
+            on_corrupt(exc)
+
+
 class ShardDataset(IterableDataset):
     """Iterate samples of ``root/shards/<split>-*.tar``; each (rank, worker) reads a disjoint part.
 
@@ -113,25 +148,9 @@ class ShardDataset(IterableDataset):
         shards = list(self.shards)
         if self.shuffle_shards:
             random.Random(self.seed * 100003 + self.epoch).shuffle(shards)
-        by_shard = len(shards) >= n_readers
-        mine = shards[reader::n_readers] if by_shard else shards
-        index = 0
-        for shard in mine:
-            try:
-                for key, members in iter_tar_samples(shard):
-                    index += 1
-                    if not by_shard and (index - 1) % n_readers != reader:
-                        continue
-                    if not _keep(members, self.studies, self.modalities, self.dims):
-                        continue
-                    try:
-                        sample = decode_sample(key, members, str(shard))
-                    except CorruptShardError as exc:
-                        self._skip(exc)
-                        continue
-                    yield self.transform(sample) if self.transform else sample
-            except CorruptShardError as exc:
-                self._skip(exc)
+        keep = partial(_keep, studies=self.studies, modalities=self.modalities, dims=self.dims)
+        for _, sample in iter_reader_samples(shards, reader, n_readers, keep, self._skip):
+            yield self.transform(sample) if self.transform else sample
         if self.skipped:
             log.warning("skipped %d corrupt sample(s)/shard(s) under %s", self.skipped, self.root)
 

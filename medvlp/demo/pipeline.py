@@ -89,10 +89,7 @@ def pretrain_stage(cfg: DemoConfig, which: str, ingest_dir: Path, run_dir: Path,
 def benchmark_stage(cfg: DemoConfig, ingest_dir: Path, bench_dir: Path, exports: dict[str, str],
                     after: list[StageResult]) -> Stage:
     def run() -> dict[str, Any]:
-        from medvlp.benchmark.compare import compare_models
-        from medvlp.benchmark.plots import write_plots
-        from medvlp.benchmark.report import write_tables
-        from medvlp.benchmark.results import read_records
+        from medvlp.benchmark.outputs import write_outputs
         from medvlp.benchmark.runner import run_suite
         from medvlp.benchmark.suite import load_suite
         from medvlp.evaluation.loaders import load_encoder
@@ -111,10 +108,7 @@ def benchmark_stage(cfg: DemoConfig, ingest_dir: Path, bench_dir: Path, exports:
             summary = run_suite(sub, models, bench_dir)
             for key in counts:
                 counts[key] += getattr(summary, key)
-        records = read_records(bench_dir)
-        write_tables(records, bench_dir)
-        compare_models(records, bench_dir, suite.bootstrap.n_resamples)
-        write_plots(records, bench_dir)
+        write_outputs(bench_dir, suite.bootstrap.n_resamples)
         return counts
 
     return Stage("benchmark", {"suite": str(cfg.suite), "overrides": cfg.suite_overrides,

@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 
 from medvlp import keys
+from medvlp.data.transforms import HUWindow
 from medvlp.evaluation.errors import DatasetMissingError
 from medvlp.knowledge.findings import get_label_set
 
@@ -52,11 +53,6 @@ def fit_size(image: torch.Tensor, size: Sequence[int] | None) -> torch.Tensor:
         return image
     mode = "bilinear" if image.ndim == 3 else "trilinear"
     return F.interpolate(image[None], size=tuple(size), mode=mode, align_corners=False)[0]
-
-
-def hu_window(volume: torch.Tensor, center: float, width: float) -> torch.Tensor:
-    """Hounsfield units -> [0, 1] through a display window."""
-    return ((volume - (center - width / 2)) / width).clamp(0.0, 1.0)
 
 
 def load_split(
@@ -101,7 +97,7 @@ def load_split(
         label_names = list(sample[keys.LABEL_NAMES])
         image = sample[keys.IMAGE].float()
         if image.ndim == 4:
-            image = hu_window(image, *window)
+            image = HUWindow(*window)(image)
         images.append(fit_size(image, image_size))
         labels.append(sample[keys.LABELS].numpy())
         patients.append(str(sample[keys.PATIENT]))

@@ -27,9 +27,7 @@ import torch
 from torch.utils.data import IterableDataset, get_worker_info
 
 from medvlp import keys
-from medvlp.data.datasets import spatial_dims
-from medvlp.data.decode import decode_sample
-from medvlp.data.shards import CorruptShardError, iter_tar_samples
+from medvlp.data.datasets import iter_reader_samples, spatial_dims
 from medvlp.errors import InputError
 from medvlp.utils.logging import get_logger
 
@@ -87,28 +85,17 @@ class PretrainStream(IterableDataset):
     def _decoded(self, pass_index: int, reader: int, n_readers: int, skips: SkipCounter) -> Iterator[Sample]:
         shards = list(self.shards)
         random.Random(f"{self.seed}/{pass_index}").shuffle(shards)
-        by_shard = len(shards) >= n_readers
-        index = 0
-        for shard in shards[reader::n_readers] if by_shard else shards:
-            try:
-                for key, members in iter_tar_samples(shard):
-                    index += 1
-                    if not by_shard and (index - 1) % n_readers != reader:
-                        continue
-                    if self.dims is not None and spatial_dims(members) not in (self.dims, None):
-                        continue  # the other modality of a mixed ingest: not an error
-                    try:
-                        sample = decode_sample(key, members, str(shard))
-                    except CorruptShardError as exc:
-                        skips.skip(exc.code, exc)
-                        continue
-                    reason = unusable_reason(sample)
-                    if reason:
-                        skips.skip(reason, f"{shard}:{key}")
-                        continue
-                    yield sample
-            except CorruptShardError as exc:
-                skips.skip(exc.code, exc)
+
+        def keep(members: dict[str, bytes]) -> bool:  # the other modality of a mixed ingest: not an error
+            return self.dims is None or spatial_dims(members) in (self.dims, None)
+
+        for shard, sample in iter_reader_samples(shards, reader, n_readers, keep,
+                                                 lambda exc: skips.skip(exc.code, exc)):
+            reason = unusable_reason(sample)
+            if reason:
+                skips.skip(reason, f"{shard}:{sample[keys.KEY]}")
+                continue
+            yield sample
 
     def _shuffled(self, samples: Iterator[Sample], rng: np.random.Generator) -> Iterator[Sample]:
         buffer: list[Sample] = []

@@ -23,10 +23,9 @@ def test_input_error_names_file_reason_and_code() -> None:
 def test_atomic_write_leaves_old_file_on_failure(tmp_path: Path) -> None:
     target = tmp_path / "out.txt"
     atomic_write_text(target, "old")
-    with pytest.raises(RuntimeError):
-        with atomic_open(target, "w") as fh:
-            fh.write("partial")
-            raise RuntimeError("killed")
+    with pytest.raises(RuntimeError), atomic_open(target, "w") as fh:
+        fh.write("partial")
+        raise RuntimeError("killed")
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]  # no temp file left behind
 

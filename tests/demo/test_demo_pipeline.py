@@ -24,8 +24,8 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[DemoConfig, Path
         f"pretrain.cxr={REPO / 'configs/pretrain/cxr_tiny_cpu.yaml'}",
         f"pretrain.ct={REPO / 'configs/pretrain/ct_slicepool_tiny_cpu.yaml'}",
         f"suite={REPO / 'benchmarks/suites/synthetic.yaml'}",
-        "pretrain_overrides=[trainer.max_steps=3, trainer.val_check_interval=3, trainer.checkpoint_every_n_steps=3, "
-        "data.batch_size=4, trainer.progress_bar=false]",
+        ("pretrain_overrides=[trainer.max_steps=3, trainer.val_check_interval=3, "
+         "trainer.checkpoint_every_n_steps=3, data.batch_size=4, trainer.progress_bar=false]"),
         "suite_overrides=[bootstrap.n_resamples=20, 'seeds=[42]', 'fractions=[1.0]']",
     ])
     return cfg, run_demo(cfg)

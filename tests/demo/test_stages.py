@@ -16,7 +16,7 @@ def test_stage_reused_only_when_inputs_unchanged(tmp_path: Path) -> None:
         return Stage(name, {"value": value}, run, after)
 
     a = run_stage(make("a", 1, []), tmp_path)
-    b = run_stage(make("b", 2, [a]), tmp_path)
+    run_stage(make("b", 2, [a]), tmp_path)
     assert calls == ["a", "b"] and not a.reused
 
     a2 = run_stage(make("a", 1, []), tmp_path)

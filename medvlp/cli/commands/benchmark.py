@@ -36,10 +36,7 @@ def resolve_suite_path(text: str) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
-    from medvlp.benchmark.compare import compare_models
-    from medvlp.benchmark.plots import write_plots
-    from medvlp.benchmark.report import write_tables
-    from medvlp.benchmark.results import read_records
+    from medvlp.benchmark.outputs import write_outputs
     from medvlp.benchmark.runner import run_suite
     from medvlp.benchmark.suite import load_suite
     from medvlp.evaluation.loaders import load_encoder
@@ -52,12 +49,7 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("no model given: pass --model (or list models in the suite)")
     models = {spec: load_encoder(spec) for spec in specs}
     summary = run_suite(suite, models, args.out)
-    records = read_records(args.out)
-    write_tables(records, args.out)
-    if len(models) > 1:
-        compare_models(records, args.out, suite.bootstrap.n_resamples)
-    if not args.no_plots:
-        write_plots(records, args.out)
+    write_outputs(args.out, suite.bootstrap.n_resamples, compare=len(models) > 1, plots=not args.no_plots)
     log.info("suite %s: %d run, %d cached, %d skipped, %d errors -> %s", suite.name, summary.ran,
              summary.cached, summary.skipped, summary.errors, args.out)
     return 1 if summary.errors else 0
