@@ -18,6 +18,7 @@ from __future__ import annotations
 KEY = "__key__"  # unique sample key (WebDataset convention)
 IMAGE = "image"
 IMAGE_MASK = "image_mask"  # bool [Z] real-slice mask for padded volumes
+SEG_MASK = "seg_mask"  # uint8 [H, W] segmentation label mask (0 = background), evaluation datasets only
 REPORT = "report"  # de-identified report text
 SECTIONS = "sections"  # dict of section name -> text
 SENTENCES = "sentences"  # list[str]

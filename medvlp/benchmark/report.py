@@ -17,6 +17,10 @@ HEADLINE = {  # the metric each task is ranked by
     "segmentation": "dice", "retrieval": "image_to_text_R@5", "report_generation": "ce_micro_f1",
 }
 GROUP = ["model", "task", "dataset", "fraction"]
+SEED_INVARIANT_NOTE = (
+    "Seed-invariant tasks (zero-shot, retrieval, linear probe: frozen features, fixed nested label subsets, "
+    "deterministic fits) run once and show no std over seeds: repeating them with other seeds would "
+    "give identical numbers and a meaningless std of 0. Their uncertainty is the bootstrap CI.")
 
 
 def headline_metric(task: str, metrics: dict[str, Any]) -> str:
@@ -47,6 +51,8 @@ def summary_table(records: list[dict[str, Any]]) -> pd.DataFrame:
         row["mean"] = float(np.mean(values)) if len(values) else None
         row["std"] = float(np.std(values, ddof=1)) if len(values) > 1 else None
         row["per_seed"] = "; ".join(f"{_seed(s)}: {v:.4f}" for s, v in zip(ok["seed"], values))
+        if len(ok) and ok["seed"].isna().all():  # a seed-invariant task: one run, by design no std
+            row["per_seed"] = "run once (seed-invariant)"
         first = grp[grp.status == "ok"]  # suite order: the first seed (42 in BenchX order)
         row["ci95"] = (f"[{first.ci_low.iloc[0]:.4f}, {first.ci_high.iloc[0]:.4f}] (seed {_seed(first.seed.iloc[0])})"
                        if len(first) and pd.notna(first.ci_low.iloc[0]) else "")
@@ -78,6 +84,7 @@ def write_tables(records: list[dict[str, Any]], out_dir: str | Path) -> pd.DataF
     lines = ["# Benchmark results", "",
              ("Mean ± std over seeds (per-seed values listed); 95% CI = patient-level bootstrap on test "
               "of the first seed's run. fraction n/a: task uses no training labels."), "",
+             (f"{SEED_INVARIANT_NOTE}"), "",
              "| model | task | dataset | fraction | metric | mean ± std | 95% CI | per seed | runs ok | note |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     for _, row in table.iterrows() if not table.empty else []:

@@ -1,6 +1,8 @@
 """Run a suite: every (model, task, dataset, fraction, seed), cached by config hash.
 
 Finished runs (same config hash already recorded as ok or as a final skip) are skipped on rerun.
+Tasks that declare themselves seed-invariant (``uses_seed = False``: zero-shot, retrieval, linear
+probe) run once per fraction with ``seed: null`` and ``seed_invariant: true`` in their record.
 Each run's record is appended atomically as soon as it finishes; a bad input (missing dataset,
 single-class split, model without text tower) becomes a recorded, explained skip, and an unexpected
 exception becomes an ``error`` record with its message, so one failure never loses other results.
@@ -111,6 +113,7 @@ def execute(run: RunSpec, model: EvalEncoder, suite: SuiteConfig, store: SplitSt
     config = run.config(model.identity, suite)
     record: dict[str, Any] = {"model": run.model, "task": run.task.task, "dataset": run.dataset.name,
                               "modality": run.dataset.modality, "fraction": run.fraction, "seed": run.seed,
+                              "seed_invariant": not get_task_class(run.task.task).uses_seed,
                               "config_hash": config_hash(config), "config": config, "versions": versions()}
     label_set = get_label_set(run.dataset.label_set)
     ctx = TaskContext(model, DatasetInfo(run.dataset.name, label_set.name, run.dataset.modality, label_set.sided),

@@ -7,6 +7,7 @@ shards are skipped and counted (logged), never replaced by zero tensors.
 
 from __future__ import annotations
 
+import io
 import json
 import random
 from collections.abc import Callable, Iterator
@@ -14,11 +15,13 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from torch.utils.data import Dataset, IterableDataset, get_worker_info
 
+from medvlp import keys
 from medvlp.data.decode import decode_sample
-from medvlp.data.shards import CorruptShardError, index_tar, iter_tar_samples, shard_files
+from medvlp.data.shards import MASK_MEMBER, CorruptShardError, index_tar, iter_tar_samples, shard_files
 from medvlp.data.splits import Splits
 from medvlp.errors import InputError
 from medvlp.utils.logging import get_logger
@@ -159,8 +162,23 @@ class ShardDataset(IterableDataset):
         log.warning("skipping corrupt data: %s", exc)
 
 
+def decode_mask(key: str, data: bytes, source: str) -> torch.Tensor:
+    """``<key>.mask.npy`` bytes -> ``uint8 [H, W]`` tensor; CorruptShardError naming ``source``."""
+    try:
+        mask = np.load(io.BytesIO(data), allow_pickle=False)
+    except (ValueError, OSError, EOFError) as exc:
+        raise CorruptShardError(source, f"sample {key!r}: unreadable mask: {exc}") from exc
+    if mask.ndim != 2 or mask.dtype != np.uint8:
+        raise CorruptShardError(source, f"sample {key!r}: mask must be uint8 [H, W], got {mask.dtype} {mask.shape}")
+    return torch.from_numpy(mask)
+
+
 class ShardMapDataset(Dataset):
-    """Random access to every sample of a split (evaluation); corrupt shards are skipped and counted."""
+    """Random access to every sample of a split (evaluation); corrupt shards are skipped and counted.
+
+    Segmentation masks (``<key>.mask.npy``, written by ingest when an image has one) are decoded into
+    ``keys.SEG_MASK`` unless ``masks=False``. The training stream (:class:`ShardDataset`) ignores them.
+    """
 
     def __init__(
         self,
@@ -168,9 +186,11 @@ class ShardMapDataset(Dataset):
         split: str | None = "test",
         label_fraction: float | str | None = None,
         transform: Transform | None = None,
+        masks: bool = True,
     ) -> None:
         self.root = Path(root)
         self.transform = transform
+        self.masks = masks
         self.skipped = 0
         studies = _study_filter(self.root, split, label_fraction)
         self.items: list[tuple[Path, str, dict[str, tuple[int, int]]]] = []
@@ -207,6 +227,11 @@ class ShardMapDataset(Dataset):
         return len(self.items)
 
     def __getitem__(self, index: int) -> dict[str, Any]:
+        """The decoded sample; with ``masks`` on, samples stored with a segmentation mask also carry
+        ``keys.SEG_MASK`` (``uint8 [H, W]``, on the image's grid)."""
         shard, key, members = self.items[index]
-        sample = decode_sample(key, self._read(shard, members), str(shard))
+        raw = self._read(shard, members)
+        sample = decode_sample(key, raw, str(shard))
+        if self.masks and MASK_MEMBER in raw:
+            sample[keys.SEG_MASK] = decode_mask(key, raw[MASK_MEMBER], str(shard))
         return self.transform(sample) if self.transform else sample

@@ -3,7 +3,8 @@
 Columns: ``source_index`` (row number, inputs sorted by path), ``path`` (relative to the source or
 hashed; never absolute), ``status`` (ok|skipped|error), ``reason``, ``modality``, ``patient_id`` and
 ``study_id`` (pseudonyms), ``split``, ``label_set``, ``labels`` (JSON name -> 1/0/-1/null), ``shard``
-(file name), ``key`` (sample key in the shard).
+(file name), ``key`` (sample key in the shard), ``has_mask`` (image rows: whether the sample carries a
+segmentation mask, ``<key>.mask.npy``; null for rows that are not images of a sample).
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ STRING_COLUMNS = (
     "path", "status", "reason", "modality", "patient_id", "study_id", "split", "label_set", "labels",
     "shard", "key",
 )
-SCHEMA = pa.schema([("source_index", pa.int64()), *[(c, pa.string()) for c in STRING_COLUMNS]])
+SCHEMA = pa.schema([("source_index", pa.int64()), *[(c, pa.string()) for c in STRING_COLUMNS],
+                    ("has_mask", pa.bool_())])
 COLUMNS = tuple(SCHEMA.names)
 
 

@@ -1,6 +1,7 @@
 """WebDataset-compatible tar shards: a deterministic writer and a tolerant sample reader.
 
-A sample ``<key>`` is the consecutive tar members ``<key>.<ext>`` (``npy``, ``json``, ``txt``). The
+A sample ``<key>`` is the consecutive tar members ``<key>.<ext>`` (``npy``, ``json``, ``txt``, and
+``mask.npy`` when the image has a segmentation mask). The
 writer fixes member order, mtimes, owners and modes so identical inputs give byte-identical shards,
 and writes every shard under a temporary name renamed atomically when complete.
 """
@@ -22,6 +23,7 @@ from medvlp.utils.files import atomic_open
 
 SHARD_PATTERN = "{split}-{index:06d}.tar"
 FIXED_MTIME = 0  # tar mtimes are constant: shards depend on content only
+MASK_MEMBER = "mask.npy"  # optional ``<key>.mask.npy``: uint8 [H, W] segmentation mask on the image's grid
 
 
 class CorruptShardError(InputError):

@@ -30,6 +30,7 @@ class DemoConfig:
     pretrain: PerModality = field(default_factory=lambda: PerModality(
         "configs/pretrain/cxr_tiny_cpu.yaml", "configs/pretrain/ct_slicepool_tiny_cpu.yaml"))
     pretrain_overrides: list[str] = field(default_factory=list)  # dotted overrides for both pretrain runs
+    supervised_ct: Path | None = Path("configs/pretrain/ct_supervised_tiny_cpu.yaml")  # CT BCE baseline; null: skip
     baselines: PerModality = field(default_factory=lambda: PerModality("cxr_tiny", "ct_slicepool_tiny"))
     suite: Path = Path("benchmarks/suites/synthetic.yaml")
     suite_overrides: list[str] = field(default_factory=list)  # dotted overrides of the suite

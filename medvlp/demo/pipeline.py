@@ -1,4 +1,5 @@
-"""The demo pipeline: synth -> ingest -> pretrain (2D CXR, 3D CT) -> benchmark vs random twins -> report.
+"""The demo pipeline: synth -> ingest -> pretrain (2D CXR, 3D CT) -> benchmark vs random twins ->
+supervised CT baseline -> report.
 
 Every stage is resumable (:mod:`medvlp.demo.stages`): a rerun reuses finished stages, and a changed
 stage re-runs only itself and what depends on it.
@@ -14,6 +15,7 @@ from typing import Any
 from medvlp.config import load_config, save_config
 from medvlp.demo.config import DemoConfig
 from medvlp.demo.stages import Stage, StageResult, run_stage
+from medvlp.demo.supervised import supervised_stage
 from medvlp.utils.logging import get_logger
 
 log = get_logger(__name__)
@@ -131,5 +133,8 @@ def run_demo(cfg: DemoConfig) -> Path:
         res = run_stage(pretrain_stage(cfg, which, ingest_dir, out / "pretrain" / which, results[1]), state)
         exports[which] = res.summary["export"]
         results.append(res)
+    supervised = supervised_stage(cfg, ingest_dir, out, results[1])  # built early: config errors first
     results.append(run_stage(benchmark_stage(cfg, ingest_dir, bench_dir, exports, results[1:]), state))
+    if supervised is not None:
+        results.append(run_stage(supervised, state))
     return write_report(out, results)

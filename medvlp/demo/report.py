@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from medvlp.demo.document import Document, Heading, Image, Paragraph, Table
+from medvlp.demo.report_sections import add_ct_supervised, add_lesion_size, add_negation
 from medvlp.demo.stages import StageResult
 from medvlp.utils.files import atomic_write_text
 
@@ -66,6 +67,9 @@ def build_document(out: Path, stages: list[StageResult]) -> Document:
                       "lower bound lies above the random model's upper bound."))
     doc.add(Table(["task", "dataset", "metric", "pretrained", "95% CI", "random", "95% CI", "CIs separated"],
                   headline_rows(records)))
+    add_negation(doc, records)
+    add_ct_supervised(doc, records, out)
+    add_lesion_size(doc, records, out)
     summary = bench / "summary.csv"
     if summary.is_file() and summary.stat().st_size > 1:
         import pandas as pd

@@ -2,7 +2,8 @@
 
 Reads shards through :class:`medvlp.data.datasets.ShardMapDataset` (label fractions come from the
 fixed nested subsets in ``splits.json``), windows CT to [0, 1] and brings every image to one size so
-a split stacks into a single tensor ``[N, 1, *image_size]``.
+a split stacks into a single tensor ``[N, 1, *image_size]``. 2D segmentation masks stored by ingest
+come along as ``masks [N, *image_size]`` (nearest-neighbour to the same size) with ``has_mask [N]``.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ class EvalSplit:
     studies: list[str]
     reports: list[str]
     sample_keys: list[str] = field(default_factory=list)
-    masks: np.ndarray | None = None  # int [N, H, W] segmentation targets, when the dataset has them
+    masks: np.ndarray | None = None  # int64 [N, H, W] segmentation targets, when the dataset has them
+    has_mask: np.ndarray | None = None  # bool [N]: row i has a real mask (rows without one hold zeros)
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -44,7 +46,14 @@ class EvalSplit:
 
         return EvalSplit(self.images[torch.as_tensor(rows)], self.labels[rows], self.label_names,
                          pick(self.patients), pick(self.studies), pick(self.reports), pick(self.sample_keys),
-                         None if self.masks is None else self.masks[rows])
+                         None if self.masks is None else self.masks[rows],
+                         None if self.has_mask is None else self.has_mask[rows])
+
+    def with_masks(self) -> EvalSplit:
+        """The rows that have a segmentation mask (all rows when every row has one)."""
+        if self.masks is None:
+            return self.subset(np.zeros(0, dtype=int))
+        return self if self.has_mask is None else self.subset(np.flatnonzero(self.has_mask))
 
 
 def fit_size(image: torch.Tensor, size: Sequence[int] | None) -> torch.Tensor:
@@ -53,6 +62,13 @@ def fit_size(image: torch.Tensor, size: Sequence[int] | None) -> torch.Tensor:
         return image
     mode = "bilinear" if image.ndim == 3 else "trilinear"
     return F.interpolate(image[None], size=tuple(size), mode=mode, align_corners=False)[0]
+
+
+def fit_mask(mask: torch.Tensor, size: Sequence[int] | None) -> np.ndarray:
+    """``uint8 [H, W]`` label mask -> ``int64 [*size]`` by nearest-neighbour (labels never blend)."""
+    if size is not None and tuple(mask.shape) != tuple(size):
+        mask = F.interpolate(mask[None, None].float(), size=tuple(size), mode="nearest-exact")[0, 0]
+    return mask.numpy().astype(np.int64)
 
 
 def load_split(
@@ -85,6 +101,7 @@ def load_split(
     studies: list[str] = []
     reports: list[str] = []
     names: list[str] = []
+    masks: list[np.ndarray | None] = []
     label_names: list[str] = []
     for i in range(len(dataset)):
         if max_samples is not None and len(images) >= max_samples:
@@ -104,8 +121,15 @@ def load_split(
         studies.append(str(sample[keys.STUDY]))
         reports.append(sample[keys.REPORT])
         names.append(sample[keys.KEY])
+        mask = sample.get(keys.SEG_MASK)
+        masks.append(None if mask is None or image.ndim != 3 else fit_mask(mask, image_size or image.shape[1:]))
     if not images:
         raise DatasetMissingError(root, f"split {split!r} has no samples of label set {label_set!r} "
                                         f"with {spatial_dims} spatial dims")
+    has_mask = np.array([m is not None for m in masks])
+    stacked = None
+    if has_mask.any():
+        blank = np.zeros(tuple(images[0].shape[1:]), dtype=np.int64)
+        stacked = np.stack([blank if m is None else m for m in masks])
     return EvalSplit(torch.stack(images), np.stack(labels).astype(np.float64),
-                     label_names, patients, studies, reports, names)
+                     label_names, patients, studies, reports, names, stacked, has_mask if has_mask.any() else None)

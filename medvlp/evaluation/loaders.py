@@ -120,13 +120,21 @@ def load_open_clip(spec: str) -> EvalEncoder:
                        spatial_dims=2)
 
 
+RANDOM_BASELINE_SEED = 0  # random-init baselines are reproducible across processes and reruns
+
+
 @ENCODER_LOADERS.register("medvlp")
 def load_medvlp(spec: str) -> EvalEncoder:
     """A medvlp checkpoint directory (``load_pretrained``) or model config name (``create_model``)."""
     from medvlp import models  # the models layer; its loaders define preprocessing per weight card
 
     path = Path(spec)
-    model = models.load_pretrained(path) if path.is_dir() else models.create_model(spec)
+    if path.is_dir():
+        model = models.load_pretrained(path)
+    else:  # a random-init baseline: the same weights in every process, without touching the global RNG
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(RANDOM_BASELINE_SEED)
+            model = models.create_model(spec)
     return wrap_vlp_model(model, spec if not path.is_dir() else path.name,
                           identity=f"medvlp:{path.resolve() if path.is_dir() else spec}")
 

@@ -1,5 +1,8 @@
 """Cache keys: a keyed hash of the preprocessing config and each input's identity (mtime or content).
 
+Mask files are inputs of their study (``task.paths``) and boxes are part of the unit description,
+so a changed mask or annotation re-processes the study and resume stays exact.
+
 The key is an HMAC with the pseudonym secret, so cache file names reveal nothing about the raw
 identifiers that feed it, and a different secret (different pseudonyms) never reuses results.
 """
@@ -33,7 +36,7 @@ def study_cache_key(task: StudyTask, fingerprint: str, secret: bytes, mode: str)
         "label_set": task.label_set,
         "report_text": task.report_text,
         "report_file": task.report_file,
-        "units": [(u.kind, u.files, u.view_position) for u in task.units],
+        "units": [(u.kind, u.files, u.view_position, u.mask, u.boxes) for u in task.units],
         "skipped": sorted(task.skipped.items()),
         "files": {str(i): (task.rels[i], file_identity(p, mode)) for i, p in sorted(task.paths.items())},
     }

@@ -7,6 +7,7 @@ from pathlib import Path
 from medvlp.ingest.config import IngestConfig
 from medvlp.ingest.grouping import group_studies
 from medvlp.ingest.inventory import walk_source
+from medvlp.ingest.masks import attach_masks
 from medvlp.ingest.reports_table import ReportTable, is_report_table, load_report_table
 from medvlp.ingest.source_manifest import SourceRow, read_source_manifest
 from medvlp.ingest.source_tasks import tasks_from_rows
@@ -32,7 +33,8 @@ def discover(source: str | Path, cfg: IngestConfig) -> tuple[list[InputFile], li
     if cfg.source_manifest:
         manifest_path = (root / cfg.source_manifest).resolve()
         rows = read_source_manifest(manifest_path)
-    extra = [p for r in rows for p in (*r.image_paths, *([r.report_path] if r.report_path else []))]
+    extra = [p for r in rows for p in (*r.image_paths, *([r.report_path] if r.report_path else []),
+                                       *([r.mask_path] if r.mask_path else []))]
     files, excluded = walk_source(root, cfg.report_file_names, cfg.exclude, extra)
     outcome: Outcome = {i: ("skipped", reason) for i, reason in excluded.items()}
     outcome.update({f.index: ("error", "missing_file") for f in files if f.kind == "missing"})
@@ -48,11 +50,13 @@ def discover(source: str | Path, cfg: IngestConfig) -> tuple[list[InputFile], li
     else:
         tasks, bad = group_studies(files, outcome, table, cfg)
         outcome.update(bad)
+        attach_masks(tasks, files)
     in_tasks = {i for t in tasks for i in t.paths}
     for f in files:
         if f.index in outcome or f.index in in_tasks:
             continue
-        reason = {"report": "report_unused", "dicom": "not_assembled"}.get(f.kind, "unsupported_file")
+        reason = {"report": "report_unused", "dicom": "not_assembled", "mask": "mask_unused"}.get(
+            f.kind, "unsupported_file")
         if Path(f.rel).name.upper() in ("DICOMDIR", "DIRFILE"):
             reason = "dicomdir_index"  # the export's index; images are found by walking the tree
         outcome[f.index] = ("skipped", reason)

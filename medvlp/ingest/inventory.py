@@ -9,9 +9,11 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from medvlp.ingest.masks import MASK_SUFFIXES
 from medvlp.ingest.tasks import FileKind, InputFile
 
 NIFTI_SUFFIXES = (".nii", ".nii.gz")
+
 RASTER_SUFFIXES = (".png", ".jpg", ".jpeg")
 TABLE_SUFFIXES = (".csv", ".jsonl")
 
@@ -32,6 +34,8 @@ def classify(path: Path, report_names: Sequence[str]) -> FileKind:
         return "report"
     if name in ("dicomdir", "dirfile"):  # DICOMDIR and Philips DIRFILE: indexes of the export
         return "other"  # an index of the export, not an image: recorded as skipped
+    if name.endswith(MASK_SUFFIXES):  # segmentation masks (``1.mask.png`` beside ``1.dcm``)
+        return "mask"
     if name.endswith(NIFTI_SUFFIXES):
         return "nifti"
     if name.endswith(RASTER_SUFFIXES):

@@ -26,7 +26,7 @@ from medvlp.utils.files import atomic_write_text
 from medvlp.utils.logging import get_logger, progress
 
 log = get_logger(__name__)
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"  # 2: segmentation masks carried into the shards
 
 
 @dataclass

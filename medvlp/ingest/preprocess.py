@@ -34,6 +34,7 @@ class Preprocessed:
     spacing: list[float]
     affine: list[list[float]] | None = None
     slice_positions: list[float] | None = None
+    mask: np.ndarray | None = None  # uint8 label mask on the stored grid (2D), set by ingest when given
 
 
 def preprocess_radiograph(image: Radiograph, cfg: Preprocess2D) -> Preprocessed:
@@ -55,6 +56,19 @@ def preprocess_radiograph(image: Radiograph, cfg: Preprocess2D) -> Preprocessed:
     spacing = [float(s) * scale for s in image.meta.pixel_spacing] if image.meta.pixel_spacing else [scale, scale]
     stored = np.rint(np.clip(out, 0.0, 1.0) * _MAX[cfg.dtype]).astype(cfg.dtype)
     return Preprocessed(stored, spacing)
+
+
+def preprocess_mask(mask: np.ndarray, cfg: Preprocess2D, source: str) -> np.ndarray:
+    """Label mask ``uint8 [H, W]`` on the radiograph's original grid -> ``uint8 [size, size]`` with the
+    exact geometry of :func:`preprocess_radiograph` (longest side to ``size``, centred padding), but
+    nearest-neighbour resampling so labels never blend."""
+    if mask.ndim != 2 or min(mask.shape) < 1:
+        raise PreprocessError(source, f"expected a [H, W] mask, got {mask.shape}")
+    labels = torch.from_numpy(mask.astype(np.float32))[None]
+    resized = Resize(spatial_size=cfg.size, size_mode="longest", mode="nearest-exact")(labels)
+    padded = SpatialPad(spatial_size=(cfg.size, cfg.size), method="symmetric")(resized)
+    out = np.asarray(padded[0].numpy() if hasattr(padded, "numpy") else padded[0])
+    return np.rint(out).astype(np.uint8)
 
 
 def preprocess_volume(volume: Volume, cfg: Preprocess3D, source: str) -> Preprocessed:

@@ -11,12 +11,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from medvlp.data.shards import iter_tar_samples, json_bytes, npy_bytes, write_tar
+import numpy as np
+
+from medvlp.data.shards import MASK_MEMBER, iter_tar_samples, json_bytes, npy_bytes, write_tar
 from medvlp.data.splits import assign_split
 from medvlp.errors import InputError
 from medvlp.ingest.config import IngestConfig
 from medvlp.ingest.inventory import hashed_path
-from medvlp.ingest.preprocess import Preprocessed, preprocess_radiograph, preprocess_volume
+from medvlp.ingest.masks import MaskError, rasterise_boxes, read_mask_file
+from medvlp.ingest.preprocess import Preprocessed, preprocess_mask, preprocess_radiograph, preprocess_volume
 from medvlp.ingest.readers import read_dicom_volumes, read_nifti_volume, read_radiograph
 from medvlp.ingest.report import ParsedReport, load_report_text, parse_report
 from medvlp.ingest.source_manifest import LABEL_SETS
@@ -56,7 +59,11 @@ def _read_unit(unit: ImageUnit, task: StudyTask, cfg: IngestConfig) -> list[tupl
     if unit.kind == "radiograph":
         image = read_radiograph(task.paths[unit.files[0]])
         meta = {"modality": image.meta.modality or "CR", "view_position": image.meta.view_position or unit.view_position}
-        return [(preprocess_radiograph(image, cfg.preprocess_2d), unit.files, meta)]
+        pre = preprocess_radiograph(image, cfg.preprocess_2d)
+        pre.mask, source = _unit_mask(unit, task, cfg, (int(image.pixels.shape[0]), int(image.pixels.shape[1])))
+        if source is not None:  # samples without a mask keep exactly their former JSON
+            meta["mask_source"] = source
+        return [(pre, unit.files, meta)]
     if unit.kind == "volume_nifti":
         volume = read_nifti_volume(task.paths[unit.files[0]])
         return [(preprocess_volume(volume, cfg.preprocess_3d, task.rels[unit.files[0]]), unit.files,
@@ -76,11 +83,39 @@ def _read_unit(unit: ImageUnit, task: StudyTask, cfg: IngestConfig) -> list[tupl
     return out
 
 
+def _unit_mask(unit: ImageUnit, task: StudyTask, cfg: IngestConfig,
+               shape: tuple[int, int]) -> tuple[np.ndarray | None, str | None]:
+    """The unit's preprocessed mask ``uint8 [size, size]`` and its source ("file"/"boxes"), or (None, None).
+
+    A bad mask never costs the image: its file gets an ``error`` row (``task.skipped``) and the sample
+    is written without a mask.
+    """
+    try:
+        if unit.mask is not None:
+            path = task.paths[unit.mask]
+            mask, source = read_mask_file(path), "file"
+            if mask.shape != shape:
+                raise MaskError(path, f"mask {mask.shape} does not match its image {shape}")
+        elif unit.boxes is not None:
+            mask, source = rasterise_boxes(unit.boxes, shape, LABEL_SETS[task.label_set], "boxes"), "boxes"
+        else:
+            return None, None
+        return preprocess_mask(mask, cfg.preprocess_2d, source), source
+    except InputError as exc:
+        if unit.mask is not None:
+            task.skipped[unit.mask] = ("error", exc.code)
+        log.warning("segmentation mask left out (%s)", exc.code)
+        return None, None
+
+
 def _sample(key: str, pre: Preprocessed, meta: dict[str, Any], report: ParsedReport) -> dict[str, bytes]:
     info = {**meta, "spacing": pre.spacing, "affine": pre.affine, "slice_positions": pre.slice_positions,
             "labels": report.labels, "laterality": report.laterality, "sections": report.sections,
             "sentences": report.sentences, "pixel_dtype": str(pre.pixels.dtype)}
-    return {"npy": npy_bytes(pre.pixels), "json": json_bytes(info), "txt": report.text.encode("utf-8")}
+    members = {"npy": npy_bytes(pre.pixels), "json": json_bytes(info), "txt": report.text.encode("utf-8")}
+    if pre.mask is not None:
+        members[MASK_MEMBER] = npy_bytes(pre.mask)
+    return members
 
 
 def _label_names(label_set: str) -> tuple[str, ...]:
@@ -103,8 +138,10 @@ def process_study(task: StudyTask, ctx: Context) -> StudyResult:
     status: dict[int, tuple[str, str | None, str | None]] = {}  # index -> (status, reason, key)
     samples: list[tuple[str, dict[str, bytes]]] = []
     modality: dict[int, str] = {}
+    has_mask: dict[int, bool] = {}  # image file -> its sample carries a segmentation mask
     report: ParsedReport | None = None
     unit_files = [i for u in task.units for i in u.files]
+    mask_files = [u.mask for u in task.units if u.mask is not None]
     try:
         if task.report_file is None and task.report_text is None:
             if cfg.require_report:
@@ -136,10 +173,16 @@ def process_study(task: StudyTask, ctx: Context) -> StudyResult:
                 samples.append((key, _sample(key, pre, info, report)))
                 status.update({i: ("ok", None, key) for i in indices})
                 modality.update({i: meta["modality"] for i in indices})
+                has_mask.update({i: pre.mask is not None for i in indices})
+                if pre.mask is not None and unit.mask is not None:
+                    status[unit.mask] = ("ok", "mask", key)
+                    modality[unit.mask] = "mask"
     for i, (st, reason) in task.skipped.items():
         status.setdefault(i, (st, reason, None))
     for i in unit_files:
         status.setdefault(i, ("error", "not_assembled", None))
+    for i in mask_files:  # the mask of an image that failed (or of a study without a report)
+        status.setdefault(i, ("skipped", "mask_unused", None))
     if task.report_file is not None:
         used = bool(samples)
         status[task.report_file] = ("ok" if used else "skipped", "report" if used else "report_unused", None)
@@ -147,7 +190,7 @@ def process_study(task: StudyTask, ctx: Context) -> StudyResult:
     rows = [
         {"source_index": i, "path": recorded_path(task.rels[i], cfg, ctx.secret), "status": st, "reason": reason,
          "modality": modality.get(i, "report" if i == task.report_file else None), **base,
-         "labels": labels_json if st == "ok" else None, "key": key}
+         "labels": labels_json if st == "ok" else None, "key": key, "has_mask": has_mask.get(i)}
         for i, (st, reason, key) in sorted(status.items())
     ]
     return StudyResult(samples, rows, study, split, report.labels if report and samples else {})

@@ -10,8 +10,10 @@ One row per study (or per image). Columns:
   ``1``, ``0``, ``-1`` or empty (not mentioned).
 
 Unknown columns are an error (a typo in a label name must not silently drop a label), except
-``x_``-prefixed dataset classes and the ``mask_path`` / ``boxes`` annotation columns, which are read
-into ``SourceRow.extras`` (not yet written into shards).
+``x_``-prefixed dataset classes (kept in ``SourceRow.extras``) and the ``mask_path`` / ``boxes``
+annotation columns (also in ``extras``; ``mask_path`` resolved like image paths): ingest carries the
+mask, or the rasterised boxes, into the shards (``medvlp.ingest.masks``); they need exactly one
+``image_path`` in the row.
 """
 
 from __future__ import annotations
@@ -53,9 +55,9 @@ class SourceRow:
     split: str | None = None
     view_position: str | None = None
     labels: dict[str, float] = field(default_factory=dict)  # NaN = not mentioned
-    # dataset-specific classes (``x_*``) and annotations (``mask_path``, ``boxes``) as written by the
-    # adapters; kept on the row, not yet carried into the shards
+    # dataset-specific classes (``x_*``) and annotations (``mask_path``, ``boxes``) as the adapters wrote them
     extras: dict[str, str] = field(default_factory=dict)
+    mask_path: Path | None = None  # resolved ``mask_path`` (a label PNG on the image's pixel grid)
 
 
 def _label_value(text: str, where: str, path: Path) -> float:
@@ -111,6 +113,9 @@ def read_source_manifest(path: str | Path) -> list[SourceRow]:
             raise SourceManifestError(path, f"{where}: split {split!r} not in {list(keys.SPLITS)}")
         opt = {c: ((rec.get(c) or "").strip() or None) for c in OPTIONAL_COLUMNS if c != "split"}
         report_path = (rec.get(REPORT_PATH) or "").strip()
+        mask_path = (rec.get("mask_path") or "").strip()
+        if (mask_path or (rec.get("boxes") or "").strip()) and len(images) != 1:
+            raise SourceManifestError(path, f"{where}: mask_path/boxes need exactly one {IMAGE_PATH}")
         rows.append(
             SourceRow(
                 row=i,
@@ -120,6 +125,7 @@ def read_source_manifest(path: str | Path) -> list[SourceRow]:
                 split=split,
                 labels={c: _label_value(rec[c] or "", f"{where} column {c!r}", path) for c in label_cols},
                 extras={c: rec[c] for c in extra_cols if (rec.get(c) or "").strip()},
+                mask_path=_resolve(base, mask_path) if mask_path else None,
                 **opt,
             )
         )

@@ -31,7 +31,12 @@ def tasks_from_rows(rows: list[SourceRow], files: list[InputFile]) -> tuple[list
                 units.append(ImageUnit("volume_dicom", members))
             elif str(image) in index:
                 kind: UnitKind = "volume_nifti" if index[str(image)].kind == "nifti" else "radiograph"
-                units.append(ImageUnit(kind, [index[str(image)].index], row.view_position or ""))
+                unit = ImageUnit(kind, [index[str(image)].index], row.view_position or "")
+                if kind == "radiograph":  # 2D annotations (read_source_manifest checked: one image per row)
+                    mask = str(row.mask_path.resolve()) if row.mask_path is not None else None
+                    unit.mask = index[mask].index if mask is not None and mask in index else None
+                    unit.boxes = row.extras.get("boxes")
+                units.append(unit)
         task = by_study.get(ref)
         if task is None:
             task = StudyTask(ref=ref, patient=row.patient_id or f"study:{ref}", split=row.split,
@@ -43,7 +48,9 @@ def tasks_from_rows(rows: list[SourceRow], files: list[InputFile]) -> tuple[list
             task.report_file = index[str(row.report_path.resolve())].index
     by_index = {f.index: f for f in files}
     for task in by_study.values():
-        for i in [j for u in task.units for j in u.files] + ([task.report_file] if task.report_file is not None else []):
+        masks = [u.mask for u in task.units if u.mask is not None]
+        for i in [j for u in task.units for j in u.files] + masks + (
+                [task.report_file] if task.report_file is not None else []):
             task.paths[i], task.rels[i] = by_index[i].path, by_index[i].rel
             claimed.add(i)
     return sorted(by_study.values(), key=lambda t: t.first_index), claimed

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-FileKind = Literal["dicom", "nifti", "raster", "report", "table", "manifest", "other", "missing"]
+FileKind = Literal["dicom", "nifti", "raster", "mask", "report", "table", "manifest", "other", "missing"]
 UnitKind = Literal["radiograph", "volume_dicom", "volume_nifti"]
 
 
@@ -30,6 +30,8 @@ class ImageUnit:
     kind: UnitKind
     files: list[int]  # source indices
     view_position: str = ""
+    mask: int | None = None  # source index of its segmentation mask file (radiographs)
+    boxes: str | None = None  # JSON boxes from a source manifest, rasterised at ingest
 
 
 @dataclass

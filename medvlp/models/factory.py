@@ -32,12 +32,16 @@ def resolve_tokenizer(config: ModelConfig, tokenizer: PreTrainedTokenizerBase | 
 
 def build_model(config: ModelConfig, tokenizer: PreTrainedTokenizerBase | None = None) -> VLPModel:
     """Instantiate both towers, projections and (optionally) the knowledge module from ``config``."""
-    visual = create_encoder(config.vision.encoder, **config.vision.params)
+    params = dict(config.vision.params)
+    if params.get("windows") and "input_window" not in params and config.vision.hu_window is not None:
+        params["input_window"] = config.vision.hu_window  # multi-window CT: the input is the card's window
+    visual = create_encoder(config.vision.encoder, **params)
     text = create_text_encoder(config.text.encoder, tokenizer=resolve_tokenizer(config, tokenizer),
                                **config.text.params)
     model = VLPModel(config, visual, text)
     if config.knowledge.enabled:
-        entities = config.knowledge.entities or default_entity_texts(label_names(config))
+        entities = config.knowledge.entities or default_entity_texts(
+            label_names(config), "ct" if config.modality == "ct" else "radiograph")
         model.knowledge = KnowledgeModule(entities, text, config.embed_dim, config.knowledge.heads)
     return model
 

@@ -51,7 +51,13 @@ class KnowledgeModule(nn.Module):
         return logit_scale * image_embeds @ entity_embeds.to(image_embeds.dtype).T
 
 
-def default_entity_texts(label_names: list[str]) -> dict[str, str]:
-    """Fallback entity texts: the finding names themselves (a knowledge base gives richer ones)."""
-    return {name: name.lower() for name in label_names}
+def default_entity_texts(label_names: list[str], modality: str | None = None) -> dict[str, str]:
+    """Entity texts from the knowledge base (definition + appearance in ``modality``: ``radiograph``/``ct``).
+
+    A finding the knowledge base does not describe falls back to its own name.
+    """
+    from medvlp.knowledge.kb import KnowledgeBase
+
+    kb = KnowledgeBase.load()
+    return {name: kb.entity_text(name, modality) if name in kb else name.lower() for name in label_names}
 

@@ -21,6 +21,7 @@ from medvlp.models.image_base import ENCODERS, ImageEncoder, ImageEncoderOutput,
 from medvlp.models.poolers import create_pooler
 from medvlp.models.position import center_positions, default_slice_positions, sinusoidal_mm
 from medvlp.models.slice_cache import SliceEmbeddingCache
+from medvlp.models.windows import MultiWindow
 
 
 def slab_indices(mask_row: Tensor, slab: int) -> Tensor:
@@ -52,10 +53,21 @@ class SlicePoolEncoder(ImageEncoder):
         cache_size: int = 1024,
         mean: float | Sequence[float] = 0.5,
         std: float | Sequence[float] = 0.25,
+        windows: Sequence[Sequence[float]] | None = None,
+        input_window: Sequence[float] | None = None,
     ) -> None:
         super().__init__(mean, std)
         if slab < 1 or slab % 2 == 0:
             raise ValueError(f"slab must be an odd number of slices, got {slab}")
+        # Optional CT display windows as channels (see medvlp.models.windows); the 2D encoder sees them.
+        self.multi_window: MultiWindow | None = None
+        if windows:
+            if input_window is None:
+                raise ValueError("slicepool windows need input_window: the HU range the [0, 1] input spans")
+            if in_chans != 1:
+                raise ValueError(f"slicepool windows re-window a single CT channel, got in_chans={in_chans}")
+            self.multi_window = MultiWindow(windows, input_window)
+            in_chans = self.multi_window.channels
         # The volume is normalised once here, so the per-slice encoder must not normalise again.
         kwargs = {**(slice_encoder_kwargs or {}), "in_chans": in_chans * slab, "mean": 0.0, "std": 1.0}
         self.slice_encoder = create_encoder(slice_encoder, **kwargs)
@@ -70,6 +82,12 @@ class SlicePoolEncoder(ImageEncoder):
         self.slab = slab
         self.chunk_size = chunk_size
         self.cache = SliceEmbeddingCache(cache_size)
+
+    def normalize(self, images: Tensor) -> Tensor:
+        """``[B, 1, X, Y, Z]`` in [0, 1] -> display windows (if configured) ``[B, K, X, Y, Z]`` -> standardised."""
+        if self.multi_window is not None:
+            images = self.multi_window(images)
+        return super().normalize(images)
 
     @property
     def slice_encoder_frozen(self) -> bool:

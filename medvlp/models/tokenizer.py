@@ -33,13 +33,21 @@ def train_tokenizer(texts: Iterable[str], vocab_size: int = 1000, lowercase: boo
 
     The result saves with ``save_pretrained(dir)`` and reloads with :func:`load_tokenizer`.
     """
-    tokenizer = Tokenizer(models.WordPiece(unk_token="[UNK]"))
-    tokenizer.normalizer = normalizers.BertNormalizer(lowercase=lowercase, strip_accents=lowercase)
-    tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    tokenizer.decoder = decoders.WordPiece()
+    tokenizer = _bert_pipeline(Tokenizer(models.WordPiece(unk_token="[UNK]")), lowercase)
     trainer = trainers.WordPieceTrainer(vocab_size=vocab_size, min_frequency=1, show_progress=False,
                                         special_tokens=list(SPECIAL_TOKENS))
     tokenizer.train_from_iterator(list(texts), trainer=trainer)
+    return _wrap(tokenizer)
+
+
+def _bert_pipeline(tokenizer: Tokenizer, lowercase: bool) -> Tokenizer:
+    tokenizer.normalizer = normalizers.BertNormalizer(lowercase=lowercase, strip_accents=lowercase)
+    tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tokenizer.decoder = decoders.WordPiece()
+    return tokenizer
+
+
+def _wrap(tokenizer: Tokenizer) -> PreTrainedTokenizerFast:
     cls_id, sep_id = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
     tokenizer.post_processor = processors.TemplateProcessing(
         single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1", special_tokens=[("[CLS]", cls_id), ("[SEP]", sep_id)]
@@ -48,10 +56,25 @@ def train_tokenizer(texts: Iterable[str], vocab_size: int = 1000, lowercase: boo
                                    cls_token="[CLS]", sep_token="[SEP]", mask_token="[MASK]")
 
 
-def builtin_tokenizer(vocab_size: int = 512) -> PreTrainedTokenizerFast:
-    """A deterministic tiny tokenizer from built-in radiology phrases and the label names."""
-    labels = [label.lower() for label in (*CHEXPERT.labels, *CT.labels)]
-    return train_tokenizer([*_BUILTIN_PHRASES, *labels], vocab_size=vocab_size)
+BUILTIN_VOCAB = Path(__file__).with_name("builtin_vocab.txt")
+BUILTIN_VOCAB_SIZE = 512  # the trainer's target when builtin_vocab.txt was made (it stopped at 325 pieces)
+
+
+def builtin_tokenizer(vocab_size: int = BUILTIN_VOCAB_SIZE) -> PreTrainedTokenizerFast:
+    """A tiny tokenizer for the built-in radiology phrases and the label names, the same in every process.
+
+    The Rust WordPiece trainer breaks ties between equally frequent merges in hash order, so training
+    twice gives slightly different vocabularies (325-328 pieces here). The default vocabulary is
+    therefore trained once and shipped (``builtin_vocab.txt``, from :func:`train_tokenizer` on
+    ``_BUILTIN_PHRASES`` + label names): random-init baselines then match across processes. Another
+    ``vocab_size`` trains afresh.
+    """
+    if vocab_size != BUILTIN_VOCAB_SIZE:
+        labels = [label.lower() for label in (*CHEXPERT.labels, *CT.labels)]
+        return train_tokenizer([*_BUILTIN_PHRASES, *labels], vocab_size=vocab_size)
+    tokens = BUILTIN_VOCAB.read_text(encoding="utf-8").splitlines()
+    vocab = {token: i for i, token in enumerate(tokens)}
+    return _wrap(_bert_pipeline(Tokenizer(models.WordPiece(vocab, unk_token="[UNK]")), lowercase=True))
 
 
 def load_tokenizer(path: str | Path) -> PreTrainedTokenizerBase:

@@ -6,7 +6,15 @@ Every loss is an ``nn.Module`` called as ``loss(outputs, batch) -> {"loss": ...,
 
 from __future__ import annotations
 
-from medvlp.objectives import chunked, infonce, knowledge, local_alignment, siglip, soft_targets  # noqa: F401
+from medvlp.objectives import (  # noqa: F401
+    chunked,
+    infonce,
+    knowledge,
+    local_alignment,
+    siglip,
+    soft_targets,
+    supervised,
+)
 from medvlp.objectives.chunked import ChunkedInfoNCELoss, chunked_infonce
 from medvlp.objectives.combined import CombinedObjective
 from medvlp.objectives.distributed import gather_with_grad, world_info
@@ -16,6 +24,7 @@ from medvlp.objectives.local_alignment import LocalAlignmentLoss
 from medvlp.objectives.registry import LOSSES
 from medvlp.objectives.siglip import SigLIPLoss
 from medvlp.objectives.soft_targets import SoftTargetLoss
+from medvlp.objectives.supervised import SupervisedBCELoss
 
 __all__ = [
     "LOSSES",
@@ -26,6 +35,7 @@ __all__ = [
     "LocalAlignmentLoss",
     "SigLIPLoss",
     "SoftTargetLoss",
+    "SupervisedBCELoss",
     "chunked_infonce",
     "gather_with_grad",
     "world_info",

@@ -52,3 +52,18 @@ def export_weights(model: nn.Module, directory: Path, card_extra: dict[str, Any]
             "num_parameters": sum(p.numel() for p in model.parameters())}
     atomic_write_text(directory / "card.json", json.dumps(card, indent=2))
     return directory / "card.json"
+
+
+OBJECTIVE_FILE = "objective.safetensors"
+
+
+def export_objective(objective: nn.Module, directory: Path) -> Path | None:
+    """The objective's own learned tensors (e.g. a supervised head, SigLIP bias) beside the model's
+    export as ``objective.safetensors``; None (nothing written) when the objective has no state."""
+    state = {k: v.detach().cpu().contiguous() for k, v in objective.state_dict().items()}
+    if not state:
+        return None
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / OBJECTIVE_FILE
+    save_file(state, str(path), metadata={"format": "pt", "objective": type(objective).__name__})
+    return path

@@ -7,6 +7,7 @@ from ``checkpoints/last.ckpt``.
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +18,11 @@ from torch import nn
 
 from medvlp.config import save_config, to_dict
 from medvlp.errors import ConfigError
-from medvlp.objectives import CombinedObjective
+from medvlp.objectives import LOSSES, CombinedObjective
 from medvlp.training.checkpointing import (
     LAST_CHECKPOINT,
     AtomicCheckpointIO,
+    export_objective,
     export_weights,
     resume_checkpoint,
 )
@@ -32,8 +34,42 @@ from medvlp.utils.logging import get_logger
 log = get_logger(__name__)
 
 
-def build_objective(cfg: PretrainConfig) -> CombinedObjective:
-    spec = {name: {"loss": t.loss, "weight": t.weight, "kwargs": t.kwargs} for name, t in cfg.objective.items()}
+def _needs_embed_dim(loss: str, kwargs: dict[str, Any]) -> bool:
+    """A loss owning a head on the embedding (``embed_dim`` argument) that the config leaves unset."""
+    if "embed_dim" in kwargs or loss not in LOSSES:
+        return False
+    return "embed_dim" in inspect.signature(LOSSES.get(loss)).parameters
+
+
+def model_embed_dim(cfg: PretrainConfig, model: nn.Module | None = None) -> int | None:
+    """The joint embedding size of ``model`` (or, without one, of ``cfg.model``'s config file)."""
+    if model is not None:
+        config = getattr(model, "config", None)
+    else:
+        from medvlp.models.model_config import model_config
+
+        config = model_config(cfg.model.name, **cfg.model.overrides)
+    dim = getattr(config, "embed_dim", None)
+    return int(dim) if dim is not None else None
+
+
+def build_objective(cfg: PretrainConfig, model: nn.Module | None = None) -> CombinedObjective:
+    """The weighted objective; a term of weight 0 is not built (how a child config drops an inherited
+    term). Losses that own a head (``embed_dim`` argument, e.g. supervised_bce) get the embedding size
+    of ``model`` (or of ``cfg.model``) unless their kwargs set it."""
+    spec = {}
+    for name, t in cfg.objective.items():
+        if t.weight == 0:
+            continue
+        kwargs = dict(t.kwargs)
+        if _needs_embed_dim(t.loss or name, kwargs):
+            dim = model_embed_dim(cfg, model)
+            if dim is None:
+                raise ConfigError(f"objective.{name}: set kwargs.embed_dim (the model has no config.embed_dim)")
+            kwargs["embed_dim"] = dim
+        spec[name] = {"loss": t.loss, "weight": t.weight, "kwargs": kwargs}
+    if not spec:
+        raise ConfigError("objective: every term has weight 0; at least one term must be enabled")
     try:
         return CombinedObjective.from_spec(spec)
     except TypeError as exc:  # wrong keyword for a loss
@@ -80,7 +116,7 @@ def run_pretrain(cfg: PretrainConfig, model: nn.Module | None = None) -> Path:
     reproducible initial weights.
     """
     validate(cfg)
-    objective = build_objective(cfg)
+    objective = build_objective(cfg, model)
     run_dir = Path(cfg.run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     if model is None:
@@ -112,4 +148,5 @@ def run_pretrain(cfg: PretrainConfig, model: nn.Module | None = None) -> Path:
     if trainer.is_global_zero:
         export_weights(module.export_model(), export_dir,
                        {"pretrain_config": to_dict(cfg), "global_step": trainer.global_step})
+        export_objective(objective, export_dir)
     return export_dir

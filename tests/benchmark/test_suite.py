@@ -44,8 +44,8 @@ def test_plan_collapses_fraction_and_seed_for_label_free_tasks(tmp_path: Path) -
     by_task = {t: [(r.fraction, r.seed) for r in runs if r.task.task == t and r.model == "m1"]
                for t in ("zeroshot", "linear_probe", "retrieval")}
     assert by_task["zeroshot"] == [(None, None)] and by_task["retrieval"] == [(None, None)]
-    assert sorted(by_task["linear_probe"]) == sorted((f, s) for f in (0.5, 1.0) for s in (42, 0))
-    assert len(runs) == 2 * (1 + 4 + 1)
+    assert sorted(by_task["linear_probe"]) == [(0.5, None), (1.0, None)]  # seed-invariant: once per fraction
+    assert len(runs) == 2 * (1 + 2 + 1)
 
 
 def test_benchx_suite_follows_the_protocol(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

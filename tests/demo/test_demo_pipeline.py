@@ -23,6 +23,7 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[DemoConfig, Path
         f"ingest_config={REPO / 'configs/ingest/demo.yaml'}",
         f"pretrain.cxr={REPO / 'configs/pretrain/cxr_tiny_cpu.yaml'}",
         f"pretrain.ct={REPO / 'configs/pretrain/ct_slicepool_tiny_cpu.yaml'}",
+        f"supervised_ct={REPO / 'configs/pretrain/ct_supervised_tiny_cpu.yaml'}",
         f"suite={REPO / 'benchmarks/suites/synthetic.yaml'}",
         ("pretrain_overrides=[trainer.max_steps=3, trainer.val_check_interval=3, "
          "trainer.checkpoint_every_n_steps=3, data.batch_size=4, trainer.progress_bar=false]"),
@@ -35,7 +36,7 @@ def test_demo_writes_report_with_both_modalities(demo_run: tuple[DemoConfig, Pat
     cfg, report = demo_run
     text = report.read_text()
     assert report == Path(cfg.out) / "report.md" and (Path(cfg.out) / "report.html").is_file()
-    for stage in ("synth", "ingest", "pretrain_cxr", "pretrain_ct", "benchmark"):
+    for stage in ("synth", "ingest", "pretrain_cxr", "pretrain_ct", "benchmark", "supervised_ct"):
         assert f"| {stage} |" in text
     assert "Pretrained vs random initialisation" in text
     records = [json.loads(line) for line in (Path(cfg.out) / "benchmark" / "results.jsonl").read_text().splitlines()]
@@ -46,6 +47,13 @@ def test_demo_writes_report_with_both_modalities(demo_run: tuple[DemoConfig, Pat
     assert any(r["status"] == "ok" and r["task"] == "zeroshot" for r in records)
     for which in ("cxr", "ct"):
         assert (Path(cfg.out) / "pretrain" / which / "export" / "card.json").is_file()
+    supervised = json.loads((Path(cfg.out) / "supervised_ct" / "metrics.json").read_text())
+    assert supervised["status"] in ("ok", "skipped") and "CT: contrastive vs supervised" in text
+    assert (Path(cfg.out) / "supervised_ct" / "run" / "export" / "objective.safetensors").is_file()
+    zeroshot = [r for r in records if r["status"] == "ok" and r["task"] == "zeroshot" and "pretrained" in r["model"]]
+    assert all("negation/auroc_positive_only" in r["metrics"] for r in zeroshot)
+    if zeroshot:
+        assert "Is negation understood?" in text
 
 
 def test_rerun_reuses_every_stage(demo_run: tuple[DemoConfig, Path]) -> None:
@@ -53,8 +61,8 @@ def test_rerun_reuses_every_stage(demo_run: tuple[DemoConfig, Path]) -> None:
     before = (Path(cfg.out) / "benchmark" / "results.jsonl").read_text()
     run_demo(cfg)
     state = Path(cfg.out) / "state"
-    assert len(list(state.glob("*.done.json"))) == 5
+    assert len(list(state.glob("*.done.json"))) == 6
     assert (Path(cfg.out) / "benchmark" / "results.jsonl").read_text() == before  # nothing re-run
     stage_rows = [line for line in report.read_text().splitlines()
-                  if line.startswith(("| synth |", "| ingest |", "| pretrain_", "| benchmark |"))]
-    assert len(stage_rows) == 5 and all(row.split(" | ")[2] == "yes" for row in stage_rows)
+                  if line.startswith(("| synth |", "| ingest |", "| pretrain_", "| benchmark |", "| supervised_ct |"))]
+    assert len(stage_rows) == 6 and all(row.split(" | ")[2] == "yes" for row in stage_rows)

@@ -68,7 +68,7 @@ def test_config_error_is_reported_before_data_is_read(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("name", ["cxr_tiny_cpu", "ct_slicepool_tiny_cpu", "cxr_resnet50", "ct_slicepool",
-                                  "ct_native3d"])
+                                  "ct_native3d", "ct_supervised_tiny_cpu"])
 def test_shipped_configs_validate(name: str, tmp_path: Path) -> None:
     from medvlp.training.run import build_objective, validate
 

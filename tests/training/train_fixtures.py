@@ -100,3 +100,21 @@ def tiny_config(root: Path, run_dir: Path, *extra: str) -> Any:
     from medvlp.training import PretrainConfig
 
     return load_config(PretrainConfig, None, tiny_overrides(root, run_dir, *extra))
+
+
+class RecordingTinyVLP(TinyVLP):
+    """:class:`TinyVLP` that appends every training sample key it sees to ``<record_dir>/rank<r>.txt``
+    (the process's DDP rank), so a test can check which samples each rank consumed."""
+
+    def __init__(self, record_dir: Path, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.record_dir = str(record_dir)
+
+    def forward(self, batch: dict[str, Any]) -> dict[str, torch.Tensor]:
+        if self.training and keys.KEY in batch:
+            import torch.distributed as dist
+
+            rank = dist.get_rank() if dist.is_available() and dist.is_initialized() else 0
+            with open(Path(self.record_dir) / f"rank{rank}.txt", "a") as fh:
+                fh.write("".join(f"{k}\n" for k in batch[keys.KEY]))
+        return super().forward(batch)

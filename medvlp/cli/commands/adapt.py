@@ -41,7 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-extras",
         action="store_true",
-        help="leave out x_* class columns and mask_path/boxes (ingest reads them but does not carry them into shards yet)",
+        help="leave out x_* class columns and mask_path/boxes (ingest carries masks and rasterised boxes into the shards)",
     )
 
 

@@ -15,6 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from medvlp.data.synthetic.masks import value_labels
 from medvlp.data.synthetic.params import GENERATOR_VERSION, StudyRecord, StudyTask, SynthParams
 from medvlp.data.synthetic.seeding import STREAM_PLAN, make_rng
 from medvlp.data.synthetic.study_ct import generate_ct_study
@@ -124,6 +125,7 @@ def _summary(params: SynthParams, tasks: list[StudyTask], truths: list[dict[str,
         n_ct_dicom=sum(t["format"] == "dicom" for t in ct_rows), n_ct_nifti=sum(t["format"] == "nifti" for t in ct_rows),
         n_patients=len({t.patient_index for t in tasks}), n_files=n_files,
         parameters={"cxr_size": params.cxr_size, "ct_shape": list(params.ct_shape),
-                    "ct_spacing": list(params.ct_spacing), "ct_nifti_fraction": params.ct_nifti_fraction},
+                    "ct_spacing": list(params.ct_spacing), "ct_nifti_fraction": params.ct_nifti_fraction,
+                    "cxr_mask_values": {str(v): name for v, name in value_labels().items()}},
         prevalence=prevalence,
     )

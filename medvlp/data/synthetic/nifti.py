@@ -26,7 +26,7 @@ def lps_to_ras_canonical(hu: np.ndarray, origin_lps: tuple[float, float, float],
 
 def nifti_bytes(array: np.ndarray, affine: np.ndarray, encoding: str) -> bytes:
     """Uncompressed NIfTI-1 bytes. ``encoding``: ``int16`` (slope 1, inter 0), ``int16_offset``
-    (stored HU + 1024, scl_inter -1024) or ``float32`` (no scaling)."""
+    (stored HU + 1024, scl_inter -1024), ``float32`` (no scaling) or ``uint8`` (label masks)."""
     header = nib.Nifti1Header()
     header.set_data_shape(array.shape)
     header.set_xyzt_units("mm", "sec")
@@ -34,6 +34,8 @@ def nifti_bytes(array: np.ndarray, affine: np.ndarray, encoding: str) -> bytes:
     header.set_sform(affine, code=1)
     if encoding == "float32":
         data, slope, inter = array.astype("<f4"), 1.0, 0.0
+    elif encoding == "uint8":  # label masks
+        data, slope, inter = array.astype("u1"), 1.0, 0.0
     else:
         inter = -1024.0 if encoding == "int16_offset" else 0.0
         data, slope = np.clip(np.round(array - inter), -32768, 32767).astype("<i2"), 1.0

@@ -10,6 +10,7 @@ from scipy import ndimage
 from medvlp.data.synthetic.cases import Finding
 from medvlp.data.synthetic.findings_cxr import CXR_PAINTERS, prepare_anatomy
 from medvlp.data.synthetic.lateral_cxr import draw_lateral
+from medvlp.data.synthetic.masks import add_painted_region
 from medvlp.data.synthetic.phantom_cxr import Anatomy, compose, draw_anatomy, make_canvas
 
 
@@ -22,21 +23,32 @@ class Detector:
 
 
 def attenuation_frontal(anatomy: Anatomy, findings: list[Finding], rows: int, cols: int,
-                        rng: np.random.Generator) -> np.ndarray:
-    """Attenuation image [rows, cols] of a PA/AP view with the findings painted."""
+                        rng: np.random.Generator, mask: np.ndarray | None = None) -> np.ndarray:
+    """Attenuation image [rows, cols] of a PA/AP view with the findings painted.
+
+    With ``mask`` (uint8 [rows, cols], filled in place), each localisable finding's painted region is
+    marked (:mod:`medvlp.data.synthetic.masks`); this draws no random numbers, so the image is the same.
+    """
     canvas = make_canvas(anatomy, rows, cols)
     draw_anatomy(canvas, rng)
     for f in findings:
+        before = compose(canvas) if mask is not None else None
         CXR_PAINTERS.create(f.label, canvas=canvas, f=f, rng=rng)
+        if mask is not None and before is not None:
+            add_painted_region(mask, f.label, before, compose(canvas))
     return compose(canvas)
 
 
 def render_view(anatomy: Anatomy, findings: list[Finding], view: str, rows: int, cols: int,
-                rng: np.random.Generator) -> np.ndarray:
-    """Attenuation [rows, cols] for ``view`` in PA/AP/LL (anatomy already prepared)."""
+                rng: np.random.Generator, mask: np.ndarray | None = None) -> np.ndarray:
+    """Attenuation [rows, cols] for ``view`` in PA/AP/LL (anatomy already prepared).
+
+    ``mask`` (uint8 [rows, cols]) receives the findings' regions on frontal views; lateral views
+    leave it untouched (no masks are drawn for them).
+    """
     if view == "LL":
         return draw_lateral(anatomy, findings, rows, cols, rng)
-    return attenuation_frontal(anatomy, findings, rows, cols, rng)
+    return attenuation_frontal(anatomy, findings, rows, cols, rng, mask)
 
 
 def to_stored(attenuation: np.ndarray, anatomy: Anatomy, detector: Detector, rng: np.random.Generator) -> np.ndarray:

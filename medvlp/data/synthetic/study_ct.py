@@ -8,6 +8,7 @@ from medvlp.data.synthetic.cases import Finding, Study
 from medvlp.data.synthetic.dicom_common import StudyInfo
 from medvlp.data.synthetic.dicom_ct import SeriesLayout, write_ct_series, write_localizer
 from medvlp.data.synthetic.findings_ct import CT_PAINTERS, Scene, prepare_geometry
+from medvlp.data.synthetic.masks import CT_MASK_SUFFIX, add_painted_volume
 from medvlp.data.synthetic.nifti import lps_to_ras_canonical, write_nifti_gz
 from medvlp.data.synthetic.output import write_text
 from medvlp.data.synthetic.params import StudyRecord, StudyTask, SynthParams
@@ -21,15 +22,22 @@ from medvlp.knowledge.findings import CT
 
 
 def render_ct(findings: list[Finding], shape: tuple[int, int, int], spacing: tuple[float, float, float],
-              rng: np.random.Generator, noise_hu: float | None = None) -> np.ndarray:
-    """HU volume [X, Y, Z] (LPS index order) with the findings painted and scanner noise added."""
+              rng: np.random.Generator, noise_hu: float | None = None, mask: np.ndarray | None = None) -> np.ndarray:
+    """HU volume [X, Y, Z] (LPS index order) with the findings painted and scanner noise added.
+
+    ``mask`` (uint8 [X, Y, Z], filled in place) receives each lesion's painted voxels
+    (:func:`medvlp.data.synthetic.masks.add_painted_volume`); no random numbers are drawn for it.
+    """
     grid = make_grid(shape, spacing)
     geo = sample_geometry(rng, grid)
     prepare_geometry(geo, findings)
     hu, masks = draw_body(grid, geo, rng)
     scene = Scene(hu=hu, grid=grid, geo=geo, masks=masks)
     for f in findings:
+        before = scene.hu.copy() if mask is not None else None
         CT_PAINTERS.create(f.label, s=scene, f=f, rng=rng)
+        if mask is not None and before is not None:
+            add_painted_volume(mask, f.label, before, scene.hu)
     sigma = float(rng.uniform(6, 18)) if noise_hu is None else noise_hu
     noisy = scene.hu + sigma * rng.standard_normal(shape).astype(np.float32)
     return np.clip(noisy, -1024, 3071).astype(np.float32)
@@ -45,7 +53,8 @@ def generate_ct_study(task: StudyTask, params: SynthParams) -> StudyRecord:
                   visit=task.visit, modality="CT", label_set=CT.name, findings=findings, negated=negated, fmt=fmt)
     info = StudyInfo(study_uid=make_uid(seed, "study", task.study_key), accession=f"C{int(rng.integers(10**7, 10**8))}",
                      study_date=ident.visit_dates[task.visit], study_id=str(int(rng.integers(1, 99999))))
-    hu = render_ct(findings, params.ct_shape, params.ct_spacing, rng)
+    mask = np.zeros(params.ct_shape, dtype=np.uint8)
+    hu = render_ct(findings, params.ct_shape, params.ct_spacing, rng, mask=mask)
     (nx, ny, _), (dx, dy, _) = params.ct_shape, params.ct_spacing
     origin = (-(nx - 1) * dx / 2, -(ny - 1) * dy / 2 + float(rng.uniform(-10, 10)), float(rng.uniform(-300, -150)))
     ledger = Ledger()
@@ -57,13 +66,16 @@ def generate_ct_study(task: StudyTask, params: SynthParams) -> StudyRecord:
     else:
         rel = f"ct/dicom/{task.patient_key}/{task.study_key}"
         n_images = _write_dicom(task, params, hu, origin, info, ident, ledger, rng)
+    mask_rel = f"ct/nifti/{task.study_key}{CT_MASK_SUFFIX}" if fmt == "nifti" else f"{rel}/lesions{CT_MASK_SUFFIX}"
+    mask_array, mask_affine = lps_to_ras_canonical(mask, origin, params.ct_spacing)
+    write_nifti_gz(params.out_dir / mask_rel, mask_array, mask_affine, "uint8")
     prior = ident.visit_dates[task.visit - 1] if task.visit else None
     text, mentions = write_report(study, ReportContext(ident, info.study_date, prior, info.accession, "CT"),
                                   ledger, rng, is_normal=not findings)
     if fmt == "dicom":
         write_text(params.out_dir / rel / "report.txt", text)
     base = {"study_key": task.study_key, "patient_key": task.patient_key, "modality": "CT", "format": fmt,
-            "path": rel, "label_set": CT.name, "n_images": str(n_images), "views": ""}
+            "path": rel, "label_set": CT.name, "n_images": str(n_images), "views": "", "mask_paths": mask_rel}
     return StudyRecord(truth=truth_row(study, CT, mentions, base),
                        report_row={"study_key": task.study_key, "accession_number": info.accession,
                                    "study_instance_uid": info.study_uid, "report": text},

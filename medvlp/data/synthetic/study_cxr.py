@@ -7,7 +7,8 @@ import numpy as np
 from medvlp.data.synthetic.cases import Study
 from medvlp.data.synthetic.dicom_common import StudyInfo
 from medvlp.data.synthetic.dicom_cxr import radiograph_dataset, write_radiograph
-from medvlp.data.synthetic.output import write_text
+from medvlp.data.synthetic.masks import MASK_SUFFIX, png_bytes
+from medvlp.data.synthetic.output import write_bytes, write_text
 from medvlp.data.synthetic.params import StudyRecord, StudyTask, SynthParams
 from medvlp.data.synthetic.phantom_cxr import sample_anatomy
 from medvlp.data.synthetic.phi import Ledger, sample_identity
@@ -46,20 +47,27 @@ def generate_cxr_study(task: StudyTask, params: SynthParams) -> StudyRecord:
     rel = f"cxr/{task.patient_key}/{task.study_key}"
     folder = params.out_dir / rel
     rows = params.cxr_size
+    mask_paths = []
     for number, view in enumerate(study.views, start=1):
         cols = rows if view != "LL" else round(rows * 0.9)
-        pixels = to_stored(render_view(anatomy, findings, view, rows, cols, rng), anatomy, detector, rng)
+        mask = np.zeros((rows, cols), dtype=np.uint8) if view != "LL" else None
+        pixels = to_stored(render_view(anatomy, findings, view, rows, cols, rng, mask), anatomy, detector, rng)
         series_uid = make_uid(seed, "series", task.study_key, number)
         ds = radiograph_dataset(pixels, modality, view, detector, 400.0 / (rows * anatomy.scale), series_uid,
                                 make_uid(seed, "sop", task.study_key, number), number, ident, info, ledger)
-        write_radiograph(folder / series_uid.split(".")[-1][-12:] / "1.dcm", ds)
+        series_dir = series_uid.split(".")[-1][-12:]
+        write_radiograph(folder / series_dir / "1.dcm", ds)
+        if mask is not None:  # frontal views: the localisable findings' regions, same grid as the DICOM
+            write_bytes(folder / series_dir / f"1{MASK_SUFFIX}", png_bytes(mask))
+            mask_paths.append(f"{rel}/{series_dir}/1{MASK_SUFFIX}")
     prior = ident.visit_dates[task.visit - 1] if task.visit else None
     ctx = ReportContext(ident, info.study_date, prior, info.accession, "+".join(study.views))
     is_normal = not (study.positive_labels() - {"Support Devices"})
     text, mentions = write_report(study, ctx, ledger, rng, is_normal)
     write_text(folder / "report.txt", text)
     base = {"study_key": task.study_key, "patient_key": task.patient_key, "modality": modality, "format": "dicom",
-            "path": rel, "label_set": CHEXPERT.name, "n_images": str(len(study.views)), "views": "+".join(study.views)}
+            "path": rel, "label_set": CHEXPERT.name, "n_images": str(len(study.views)), "views": "+".join(study.views),
+            "mask_paths": ";".join(mask_paths)}
     return StudyRecord(truth=truth_row(study, CHEXPERT, mentions, base),
                        report_row={"study_key": task.study_key, "accession_number": info.accession,
                                    "study_instance_uid": info.study_uid, "report": text},

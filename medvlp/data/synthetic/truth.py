@@ -8,6 +8,7 @@ from medvlp.knowledge.findings import CHEXPERT, CT, LabelSet
 BASE_COLUMNS = ["study_key", "patient_key", "modality", "format", "path", "label_set", "n_images", "views"]
 LABEL_VALUE = {MENTION_POSITIVE: "1", MENTION_UNCERTAIN: "-1", MENTION_NEGATED: "0"}
 CT_DETAILS = ("size_mm", "contrast_hu", "difficulty")
+MASK_COLUMN = "mask_paths"  # ';'-separated segmentation masks: frontal radiograph views, or the CT lesion mask
 
 
 def truth_columns() -> list[str]:
@@ -15,7 +16,7 @@ def truth_columns() -> list[str]:
     labels = list(dict.fromkeys([*CHEXPERT.labels, *CT.labels]))
     sided = [f"{n}|{k}" for n in labels if n in CHEXPERT.sided | CT.sided for k in ("laterality", "side_stated")]
     details = ["Lung Lesion|size_mm"] + [f"{n}|{k}" for n in CT.labels for k in CT_DETAILS]
-    return BASE_COLUMNS + labels + sided + list(dict.fromkeys(details))
+    return BASE_COLUMNS + labels + sided + list(dict.fromkeys(details)) + [MASK_COLUMN]
 
 
 def truth_row(study: Study, label_set: LabelSet, mentions: dict[str, str], base: dict[str, str]) -> dict[str, str]:

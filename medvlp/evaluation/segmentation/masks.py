@@ -1,25 +1,6 @@
-"""Rasterise bounding boxes into label masks (boxes are the only localisation many datasets give)."""
+"""Rasterise bounding boxes into label masks: re-exported from :mod:`medvlp.data.masks` (ingest uses
+the same rasteriser, and ingest must not import evaluation)."""
 
-from __future__ import annotations
+from medvlp.data.masks import boxes_to_mask
 
-from collections.abc import Sequence
-
-import numpy as np
-
-
-def boxes_to_mask(
-    boxes: Sequence[Sequence[float]], shape: tuple[int, int], labels: Sequence[int] | None = None
-) -> np.ndarray:
-    """Boxes ``(x0, y0, x1, y1)`` in pixels (x = column) -> int64 mask ``[H, W]``.
-
-    Pixels inside box ``i`` get ``labels[i]`` (default 1); 0 is background. Boxes are clipped to the
-    image; later boxes overwrite earlier ones where they overlap.
-    """
-    height, width = shape
-    mask = np.zeros((height, width), dtype=np.int64)
-    for i, (x0, y0, x1, y1) in enumerate(boxes):
-        c0, c1 = max(0, int(np.floor(x0))), min(width, int(np.ceil(x1)))
-        r0, r1 = max(0, int(np.floor(y0))), min(height, int(np.ceil(y1)))
-        if c1 > c0 and r1 > r0:
-            mask[r0:r1, c0:c1] = 1 if labels is None else int(labels[i])
-    return mask
+__all__ = ["boxes_to_mask"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -19,6 +19,7 @@ from medvlp.evaluation.finetune import FineTuneConfig, fine_tune
 from medvlp.evaluation.labels import UncertainPolicy, binarize_labels
 from medvlp.evaluation.linear_probe import DEFAULT_CS, fit_linear_probe
 from medvlp.evaluation.metrics import macro_summary, macro_values, per_finding_metrics
+from medvlp.evaluation.negation import negation_metrics
 from medvlp.evaluation.prompts import knowledge_prompts, resolve_prompts
 from medvlp.evaluation.tasks.base import TASKS, BootstrapSettings, Task, TaskContext, TaskOutput
 from medvlp.evaluation.zeroshot import class_embeddings, scores_from_embeddings
@@ -67,16 +68,41 @@ class ZeroShotTask(Task):
         given = {**knowledge_prompts(test.label_names, ctx.dataset.modality), **ctx.params.prompts}
         prompts = resolve_prompts(test.label_names, given, ctx.dataset.sided, modality)
         class_embeds = class_embeddings(ctx.model, prompts, ctx.text_cache)
-        scores = scores_from_embeddings(torch.as_tensor(feats), class_embeds, ctx.model.logit_scale)
-        return classification_output(test.labels, scores.numpy().astype(np.float64), test.label_names,
-                                     test.patients, ctx.bootstrap, ctx.rng(), ctx.params.uncertain)
+        images = torch.as_tensor(feats)
+        scores = scores_from_embeddings(images, class_embeds, ctx.model.logit_scale).numpy().astype(np.float64)
+        out = classification_output(test.labels, scores, test.label_names, test.patients, ctx.bootstrap,
+                                    ctx.rng(), ctx.params.uncertain)
+        targets, valid = _targets(test.labels, ctx.params.uncertain)
+        headline, rows = negation_metrics(ctx.model, images, prompts, class_embeds, scores, targets, valid)
+        out.metrics.update(headline)
+        by_name = {r.name: r for r in rows}
+        for row in out.per_finding:  # per-finding negation figures beside the AUROC
+            neg = by_name[str(row["name"])]
+            row.update(auroc_positive_only=neg.auroc_positive_only,
+                       affirmed_above_negated_on_positives=neg.affirmed_above_negated_on_positives,
+                       negated_above_affirmed_on_negatives=neg.negated_above_affirmed_on_negatives)
+        if out.predictions is not None:  # study ids (pseudonyms) let lesion-size breakdowns join scores
+            out.predictions["studies"] = np.asarray(test.studies, dtype=str)
+            out.predictions["sample_keys"] = np.asarray(test.sample_keys, dtype=str)
+        return out
 
 
 @TASKS.register("linear_probe")
 class LinearProbeTask(Task):
-    """Logistic regression on frozen features of the train fraction; C chosen on validation."""
+    """Logistic regression on frozen features of the train fraction; C chosen on validation.
+
+    Seed-invariant, declared rather than faked: the features are frozen, the label-fraction subsets
+    are the fixed nested ones from ingest, and standardised L2 logistic regression (lbfgs) is a strictly
+    convex problem solved deterministically, so seeds 42/0/1 would give identical numbers and a
+    "std over seeds" of 0 that measures nothing. The task therefore runs once per fraction
+    (``uses_seed = False``); its records carry ``seed_invariant: true`` and the report says why.
+    Variability is reported where it exists: the patient-level bootstrap interval on test.
+    """
 
     name = "linear_probe"
+    uses_seed = False
+    seed_note: ClassVar[str] = ("seed-invariant: frozen features, fixed nested label subsets and a convex, "
+                                "deterministic fit; run once per fraction (no std over seeds)")
 
     @dataclass
     class Params:
@@ -95,6 +121,7 @@ class LinearProbeTask(Task):
                                     ctx.bootstrap, ctx.rng(), p.uncertain)
         out.metrics["C"] = probe.C
         out.metrics["n_train"] = len(train)
+        out.notes.append(self.seed_note)
         return out
 
 
