@@ -31,4 +31,4 @@ def realdata() -> Path:
     path = Path(root)
     if not path.is_dir():
         pytest.skip(f"MEDVLP_REALDATA={root} is not a directory")
-    return path
+    return path.resolve()  # absolute: tests link to these files from tmp folders

@@ -1,8 +1,14 @@
 """Imaging I/O throughput: medvlp vs MONAI (radiographs) and vs dcm2niix + MONAI (CT series).
 
-Run: ``OMP_NUM_THREADS=1 .venv/bin/python benchmarks/perf/io.py [--images 24] [--slices 48]``
-(set MEDVLP_REALDATA to add the real WG04/pydicom radiographs and the dcm_qa_ct series).
+Run: ``OMP_NUM_THREADS=1 .venv/bin/python benchmarks/perf/io.py [--images 16] [--slices 48] [--workers 2]``
+(set MEDVLP_REALDATA to add the real WG04/pydicom/torchxrayvision radiographs and the dcm_qa_ct series).
 Inputs are written to a temporary folder with pydicom; every contender reads the same files.
+
+Radiographs are reported per transfer syntax, model-ready at ``--target`` px: ours
+(``load_radiograph_array(path, size)``: reduced-resolution decode for JPEG 2000 and 8-bit JPEG) against
+MONAI ``LoadImage(reader="PydicomReader")`` + ``ScaleIntensity`` (the issue's peer, full resolution, no
+resize) and, for reference, MONAI plus ``Resize``/``SpatialPad`` to the same size. Single-thread columns run
+both sides in this process; the multi-worker columns give both sides the same warm process pool.
 """
 
 from __future__ import annotations
@@ -17,13 +23,17 @@ import time
 import tracemalloc
 import warnings
 from collections.abc import Callable
+from concurrent.futures import Executor, ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 import numpy as np
+from pydicom import dcmread
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import ExplicitVRLittleEndian, RLELossless, generate_uid
 
 from medvlp.io import load_radiograph_array, read_dicom_series
+from medvlp.io.batch import process_pool, read_parallel
 
 warnings.filterwarnings("ignore")
 
@@ -91,24 +101,92 @@ def timed(fn: Callable[[], object], repeats: int) -> tuple[float, float]:
     return best, peak
 
 
-def bench_radiographs(paths: list[Path], repeats: int) -> None:
-    from monai.transforms import LoadImage, ScaleIntensity
+_MONAI: list[Callable[[str], object]] = []
 
-    monai_load, scale = LoadImage(reader="PydicomReader", image_only=True), ScaleIntensity()
-    def run_ours() -> None:
-        for p in paths:
-            load_radiograph_array(p)
 
-    def run_monai() -> None:
-        for p in paths:
-            scale(monai_load(str(p)))
+def monai_one(path: str) -> object:
+    """MONAI ``LoadImage(reader="PydicomReader")`` + ``ScaleIntensity`` on one file (built once per process)."""
+    if not _MONAI:
+        from monai.transforms import Compose, LoadImage, ScaleIntensity
 
-    ours, ours_mem = timed(run_ours, repeats)
-    monai, monai_mem = timed(run_monai, repeats)
-    n = len(paths)
-    print(f"radiographs ({n} files): medvlp {n / ours:8.1f} img/s (peak {ours_mem:6.1f} MiB) | "
-          f"MONAI LoadImage+ScaleIntensity {n / monai:8.1f} img/s (peak {monai_mem:6.1f} MiB) | "
-          f"speed-up x{monai / ours:.2f}")
+        _MONAI.append(Compose([LoadImage(reader="PydicomReader", image_only=True), ScaleIntensity()]))
+    return _MONAI[0](path)
+
+
+def monai_ready(path: str, size: int) -> object:
+    """The same plus what makes it model-ready like ours: channel, longest side -> size, pad to square."""
+    from monai.transforms import EnsureChannelFirst, Resize, SpatialPad
+
+    image = EnsureChannelFirst(channel_dim="no_channel")(monai_one(path))
+    return SpatialPad((size, size))(Resize(size, size_mode="longest", anti_aliasing=True)(image))
+
+
+def _rate(n: int, fn: Callable[[], object], repeats: int) -> float:
+    return n / timed(fn, repeats)[0]
+
+
+def bench_radiographs(groups: dict[str, list[Path]], size: int | None, workers: int, repeats: int) -> None:
+    """Per transfer syntax: images/s single-thread (ours, MONAI, MONAI made model-ready) and with ``workers``
+    processes on both sides (ours also with ``workers`` threads, to show the decoders hold the GIL)."""
+    shape = "full resolution [H, W]" if size is None else f"[{size}, {size}]"
+    print(f"radiographs -> {shape} float32, images/s (best of {repeats}); 1T = one thread in this "
+          f"process; {workers}P = {workers} worker processes (forkserver pool, warm) on both sides; "
+          f"{workers}T = {workers} threads")
+    print(f"{'transfer syntax':32s} {'n':>3s} | {'ours 1T':>8s} {'MONAI 1T':>8s} {'ratio':>6s} "
+          f"{'MONAI+rsz':>9s} | {'ours ' + str(workers) + 'P':>8s} {'MONAI ' + str(workers) + 'P':>9s} "
+          f"{'ratio':>6s} {'vs 1T':>6s} | {'ours ' + str(workers) + 'T':>8s}")
+    with process_pool(workers) as procs, ThreadPoolExecutor(workers) as threads:
+        for label, paths in groups.items():
+            _bench_group(label, paths, size, procs, threads, repeats)
+
+
+def _bench_group(label: str, paths: list[Path], size: int | None, procs: Executor, threads: Executor,
+                 repeats: int) -> None:
+    ours = partial(load_radiograph_array, size=size)
+    n, strs = len(paths), [str(p) for p in paths]
+    o1 = _rate(n, lambda: [ours(p) for p in paths], repeats)
+    m1 = _rate(n, lambda: [monai_one(p) for p in strs], repeats)
+    mr = float("nan") if size is None else _rate(n, lambda: [monai_ready(p, size) for p in strs], repeats)
+    on = _rate(n, lambda: read_parallel(paths, ours, executor=procs), repeats)
+    mn = _rate(n, lambda: list(procs.map(monai_one, strs)), repeats)
+    ot = _rate(n, lambda: read_parallel(paths, ours, executor=threads), repeats)
+    print(f"{label:32s} {n:3d} | {o1:8.1f} {m1:8.1f} {o1 / m1:5.2f}x {mr:9.1f} | {on:8.1f} {mn:9.1f} "
+          f"{on / mn:5.2f}x {on / m1:5.2f}x | {ot:8.1f}", flush=True)
+
+
+def _decode_only(path: Path) -> object:
+    """Just the full-resolution pixel decode (pydicom + the preferred plugin), no normalise or resize."""
+    from medvlp.io.dicom_file import decode_pixels, open_dicom
+
+    return decode_pixels(open_dicom(path), path)
+
+
+def bench_gil(groups: dict[str, list[Path]], workers: int, repeats: int) -> None:
+    """Does the decoder release the GIL? Decode-only images/s with 1 thread vs ``workers`` threads."""
+    print(f"decoder only (full resolution), images/s: 1 thread vs {workers} threads (x > 1 means the GIL is released)")
+    with ThreadPoolExecutor(workers) as threads:
+        for label, paths in groups.items():
+            one = _rate(len(paths), lambda paths=paths: [_decode_only(p) for p in paths], repeats)
+            many = _rate(len(paths), lambda paths=paths: list(threads.map(_decode_only, paths)), repeats)
+            print(f"{label:32s} {one:8.1f} {many:8.1f} {many / one:5.2f}x", flush=True)
+
+
+def radiograph_groups(tmp: Path, args: argparse.Namespace, rng: np.random.Generator) -> dict[str, list[Path]]:
+    """Synthetic files plus (with MEDVLP_REALDATA) the real compressed radiographs, by transfer syntax."""
+    files = make_radiographs(tmp, args.images, args.size, rng)
+    realdata = os.environ.get("MEDVLP_REALDATA")
+    if realdata:
+        root = Path(realdata) / "radiographs"
+        files += sorted(p for p in (root / "wg04_nema_via_dicom-test-files").glob("*/*")
+                        if p.is_file() and p.parent.name in ("J2KR", "JLSL", "JPLL", "RLE", "J2KI"))
+        files += [root / "pydicom_testdata" / "RG1_J2KI.dcm"]
+        files += sorted((root / "torchxrayvision_tests").glob("*.dcm"))
+    groups: dict[str, list[Path]] = {}
+    for path in files:
+        ds = dcmread(path, stop_before_pixels=True)
+        origin = "synthetic" if path.parent == tmp else "real"
+        groups.setdefault(f"{origin} {ds.file_meta.TransferSyntaxUID.keyword}", []).append(path)
+    return {label: paths * args.copies for label, paths in groups.items()}
 
 
 def _dcm2niix(folder: Path, out: Path, peaks: list[float]) -> None:
@@ -157,17 +235,23 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=1536)
     parser.add_argument("--slices", type=int, default=48)
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--target", type=int, default=224, help="model-ready size of the radiographs (0: full resolution, no resize on either side)")
+    parser.add_argument("--workers", type=int, default=2, help="processes/threads of the multi-worker columns")
+    parser.add_argument("--copies", type=int, default=3, help="each radiograph is read this many times per run")
+    parser.add_argument("--skip-ct", action="store_true", help="radiographs only")
+    parser.add_argument("--gil", action="store_true", help="only time the decoders alone in 1 vs N threads")
     args = parser.parse_args()
     rng = np.random.default_rng(0)
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
-        paths = make_radiographs(tmp, args.images, args.size, rng)
-        bench_radiographs(paths, args.repeats)
+        groups = radiograph_groups(tmp, args, rng)
+        if args.gil:
+            bench_gil(groups, args.workers, args.repeats)
+            return
+        bench_radiographs(groups, args.target or None, args.workers, args.repeats)
+        if args.skip_ct:
+            return
         realdata = os.environ.get("MEDVLP_REALDATA")
-        if realdata:
-            real = sorted(p for p in (Path(realdata) / "radiographs").rglob("*")
-                          if p.is_file() and p.parent.name in ("J2KR", "JLSL", "JPLL", "RLE", "J2KI"))
-            bench_radiographs(real, args.repeats)
         bench_series(make_ct_series(tmp / "ct", args.slices, rng), f"synthetic 512x512x{args.slices}",
                      args.repeats, tmp)
         if realdata:

@@ -45,7 +45,11 @@ def synth_stage(cfg: DemoConfig, data_dir: Path) -> Stage:
                            ct_shape=(s.ct_shape[0], s.ct_shape[1], s.ct_shape[2]), workers=cfg.workers)
         return {"n_cxr": summary.n_cxr, "n_ct": summary.n_ct, "n_files": summary.n_files}
 
-    return Stage("synth", {"synth": dataclasses.asdict(cfg.synth), "seed": cfg.seed}, run)
+    from medvlp.data.synthetic.params import GENERATOR_VERSION
+
+    # The generator's version is part of the fingerprint: a new generator re-runs the stage (and all after it).
+    return Stage("synth", {"synth": dataclasses.asdict(cfg.synth), "seed": cfg.seed,
+                           "generator": GENERATOR_VERSION}, run)
 
 
 def ingest_stage(cfg: DemoConfig, data_dir: Path, ingest_dir: Path, after: StageResult) -> Stage:
@@ -65,7 +69,9 @@ def ingest_stage(cfg: DemoConfig, data_dir: Path, ingest_dir: Path, after: Stage
             statuses[row["status"]] = statuses.get(row["status"], 0) + 1
         return {"n_samples": report.n_samples, "n_shards": report.n_shards, "statuses": statuses}
 
-    return Stage("ingest", {"config": dataclasses.asdict(ingest_cfg)}, run, [after])
+    from medvlp.ingest.pipeline import PIPELINE_VERSION
+
+    return Stage("ingest", {"config": dataclasses.asdict(ingest_cfg), "pipeline": PIPELINE_VERSION}, run, [after])
 
 
 def pretrain_stage(cfg: DemoConfig, which: str, ingest_dir: Path, run_dir: Path, after: StageResult) -> Stage:

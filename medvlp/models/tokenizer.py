@@ -80,3 +80,29 @@ def builtin_tokenizer(vocab_size: int = BUILTIN_VOCAB_SIZE) -> PreTrainedTokeniz
 def load_tokenizer(path: str | Path) -> PreTrainedTokenizerBase:
     """A tokenizer saved as a directory (ours, or any local Hugging Face model folder)."""
     return AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+
+
+def vocabulary_gaps(tokenizer: PreTrainedTokenizerBase, texts: Iterable[str]) -> dict[str, list[str]]:
+    """Words of ``texts`` the tokenizer does not hold whole: ``unknown`` (some piece is [UNK]) and
+    ``split`` (spelled from several word pieces, so their meaning must be composed from the pieces).
+
+    Words are the tokenizer's own pre-tokenisation (BERT: whitespace and punctuation), lowercased when
+    the tokenizer lowercases; each list is sorted and without duplicates.
+    """
+    unk = tokenizer.unk_token
+    unknown: set[str] = set()
+    split: set[str] = set()
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    for text in texts:
+        if backend is not None:
+            normalised = backend.normalizer.normalize_str(text) if backend.normalizer else text
+            words = [w for w, _ in backend.pre_tokenizer.pre_tokenize_str(normalised)]
+        else:
+            words = text.split()
+        for word in words:
+            pieces = tokenizer.tokenize(word)
+            if unk in pieces:
+                unknown.add(word)
+            elif len(pieces) > 1:
+                split.add(word)
+    return {"unknown": sorted(unknown), "split": sorted(split)}

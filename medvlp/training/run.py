@@ -149,4 +149,9 @@ def run_pretrain(cfg: PretrainConfig, model: nn.Module | None = None) -> Path:
         export_weights(module.export_model(), export_dir,
                        {"pretrain_config": to_dict(cfg), "global_step": trainer.global_step})
         export_objective(objective, export_dir)
+        modality = getattr(getattr(model, "config", None), "modality", None)
+        if modality is not None:  # medvlp models: report the prompt words the shipped tokenizer lacks
+            from medvlp.training.prompt_vocab import report_prompt_vocabulary
+
+            report_prompt_vocabulary(tokenizer, "ct" if modality == "ct" else "chexpert", export_dir)
     return export_dir
