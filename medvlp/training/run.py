@@ -29,6 +29,7 @@ from medvlp.training.checkpointing import (
 from medvlp.training.config import PretrainConfig
 from medvlp.training.datamodule import PretrainDataModule
 from medvlp.training.module import ContrastivePretrainModule
+from medvlp.training.threads import training_threads
 from medvlp.utils.logging import get_logger
 
 log = get_logger(__name__)
@@ -141,7 +142,8 @@ def run_pretrain(cfg: PretrainConfig, model: nn.Module | None = None) -> Path:
     resume = resume_checkpoint(run_dir / "checkpoints")
     if resume is not None:
         log.info("resuming from %s", resume)
-    trainer.fit(module, datamodule=data, ckpt_path=resume)
+    with training_threads(cfg):
+        trainer.fit(module, datamodule=data, ckpt_path=resume)
     # the final state, so the same command re-run after completion is a no-op that re-exports
     trainer.save_checkpoint(run_dir / "checkpoints" / LAST_CHECKPOINT, weights_only=False)
     export_dir = run_dir / "export"
