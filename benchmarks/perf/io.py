@@ -29,9 +29,10 @@ from pathlib import Path
 
 import numpy as np
 from pydicom import dcmread
-from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.uid import ExplicitVRLittleEndian, RLELossless, generate_uid
+from pydicom.dataset import Dataset
+from pydicom.uid import RLELossless, generate_uid
 
+from medvlp.data.synthetic.dicom_common import new_dataset
 from medvlp.io import load_radiograph_array, read_dicom_series
 from medvlp.io.batch import process_pool, read_parallel
 
@@ -39,13 +40,7 @@ warnings.filterwarnings("ignore")
 
 
 def _dataset(pixels: np.ndarray, sop_class: str, **attrs: object) -> Dataset:
-    meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = sop_class
-    meta.MediaStorageSOPInstanceUID = generate_uid()
-    meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    ds = Dataset()
-    ds.file_meta = meta
-    ds.SOPClassUID, ds.SOPInstanceUID = sop_class, meta.MediaStorageSOPInstanceUID
+    ds = new_dataset(sop_class, generate_uid())  # the synthetic generator's file meta + SOP identity
     ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
     ds.Rows, ds.Columns = pixels.shape
     ds.BitsAllocated, ds.BitsStored, ds.HighBit = 16, 12, 11
