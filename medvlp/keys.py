@@ -49,6 +49,8 @@ LOGIT_BIAS = "logit_bias"  # scalar (SigLIP)
 SLICE_ATTENTION = "slice_attention"  # [B, Z] pooling weights over slices
 ENTITY_EMBEDS = "entity_embeds"  # [K, D] knowledge-base finding embeddings
 ENTITY_LOGITS = "entity_logits"  # [B, K] report-entity presence logits (knowledge fusion)
+FINDING_PAIR_EMBEDS = "finding_pair_embeds"  # [K', 2, D] affirmed (0) / negated (1) finding text embeddings
+FINDING_PAIR_INDEX = "finding_pair_index"  # long [K'] column of each pair's finding in LABELS
 
 # --- splits -------------------------------------------------------------------------------------
 TRAIN, VALID, TEST = "train", "valid", "test"

@@ -7,6 +7,8 @@ from typing import Any
 from transformers import PreTrainedTokenizerBase
 
 from medvlp.knowledge.findings import get_label_set
+from medvlp.knowledge.pair_texts import finding_pair_texts
+from medvlp.models.finding_pairs import FindingPairModule
 from medvlp.models.image_base import create_encoder
 from medvlp.models.knowledge import KnowledgeModule, default_entity_texts
 from medvlp.models.model_config import ModelConfig, model_config
@@ -43,6 +45,10 @@ def build_model(config: ModelConfig, tokenizer: PreTrainedTokenizerBase | None =
         entities = config.knowledge.entities or default_entity_texts(
             label_names(config), "ct" if config.modality == "ct" else "radiograph")
         model.knowledge = KnowledgeModule(entities, text, config.embed_dim, config.knowledge.heads)
+    if config.finding_pairs.enabled:
+        names = label_names(config)
+        texts = finding_pair_texts(names, config.finding_pairs.max_synonyms)
+        model.finding_pairs = FindingPairModule(texts, text, [names.index(n) for n in texts.names])
     return model
 
 

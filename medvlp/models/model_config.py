@@ -41,6 +41,14 @@ class KnowledgeConfig:
 
 
 @dataclass
+class FindingPairsConfig:
+    """Affirmed/negated finding sentences encoded every step (for the ``finding_pairs`` objective)."""
+
+    enabled: bool = False
+    max_synonyms: int = 2  # knowledge-base synonyms per finding (x 2 templates = variants)
+
+
+@dataclass
 class ModelConfig:
     vision: VisionConfig
     name: str = ""
@@ -48,6 +56,7 @@ class ModelConfig:
     embed_dim: int = 128
     text: TextConfig = field(default_factory=TextConfig)
     knowledge: KnowledgeConfig = field(default_factory=KnowledgeConfig)
+    finding_pairs: FindingPairsConfig = field(default_factory=FindingPairsConfig)
     init_temperature: float = 0.07
     max_logit_scale: float = 100.0
     siglip_bias: float | None = None  # initial logit bias; None = no bias (CLIP)

@@ -13,6 +13,7 @@ from transformers import PreTrainedTokenizerBase
 
 from medvlp import keys
 from medvlp.errors import ConfigError
+from medvlp.models.finding_pairs import FindingPairModule
 from medvlp.models.image_base import ImageEncoder, ImageEncoderOutput
 from medvlp.models.knowledge import KnowledgeModule
 from medvlp.models.model_config import ModelConfig
@@ -41,6 +42,7 @@ class VLPModel(nn.Module):
         self.logit_scale = nn.Parameter(torch.tensor(math.log(1.0 / config.init_temperature)))
         self.logit_bias = None if config.siglip_bias is None else nn.Parameter(torch.tensor(config.siglip_bias))
         self.knowledge: KnowledgeModule | None = None
+        self.finding_pairs: FindingPairModule | None = None
 
     @property
     def tokenizer(self) -> PreTrainedTokenizerBase:
@@ -117,4 +119,7 @@ class VLPModel(nn.Module):
         if entity_embeds is not None and self.knowledge is not None:
             out[keys.ENTITY_EMBEDS] = entity_embeds
             out[ENTITY_LOGITS] = self.knowledge.presence_logits(entity_embeds, out[keys.TEXT_TOKENS], text_out.mask)
+        if self.finding_pairs is not None:
+            out[keys.FINDING_PAIR_EMBEDS] = self.finding_pairs.embeddings(self.text, self.text_proj)
+            out[keys.FINDING_PAIR_INDEX] = self.finding_pairs.label_index
         return out

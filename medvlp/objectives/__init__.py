@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from medvlp.objectives import (  # noqa: F401
     chunked,
+    finding_pairs,
     infonce,
     knowledge,
     local_alignment,
@@ -18,6 +19,7 @@ from medvlp.objectives import (  # noqa: F401
 from medvlp.objectives.chunked import ChunkedInfoNCELoss, chunked_infonce
 from medvlp.objectives.combined import CombinedObjective
 from medvlp.objectives.distributed import gather_with_grad, world_info
+from medvlp.objectives.finding_pairs import FindingPairLoss
 from medvlp.objectives.infonce import InfoNCELoss
 from medvlp.objectives.knowledge import KnowledgeAlignmentLoss
 from medvlp.objectives.local_alignment import LocalAlignmentLoss
@@ -30,6 +32,7 @@ __all__ = [
     "LOSSES",
     "ChunkedInfoNCELoss",
     "CombinedObjective",
+    "FindingPairLoss",
     "InfoNCELoss",
     "KnowledgeAlignmentLoss",
     "LocalAlignmentLoss",

@@ -42,16 +42,30 @@ def _needs_embed_dim(loss: str, kwargs: dict[str, Any]) -> bool:
     return "embed_dim" in inspect.signature(LOSSES.get(loss)).parameters
 
 
+def _model_config(cfg: PretrainConfig, model: nn.Module | None = None) -> Any:
+    """The config of ``model`` (or, without one, ``cfg.model``'s config file with its overrides)."""
+    if model is not None:
+        return getattr(model, "config", None)
+    from medvlp.models.model_config import model_config
+
+    return model_config(cfg.model.name, **cfg.model.overrides)
+
+
 def model_embed_dim(cfg: PretrainConfig, model: nn.Module | None = None) -> int | None:
     """The joint embedding size of ``model`` (or, without one, of ``cfg.model``'s config file)."""
-    if model is not None:
-        config = getattr(model, "config", None)
-    else:
-        from medvlp.models.model_config import model_config
-
-        config = model_config(cfg.model.name, **cfg.model.overrides)
-    dim = getattr(config, "embed_dim", None)
+    dim = getattr(_model_config(cfg, model), "embed_dim", None)
     return int(dim) if dim is not None else None
+
+
+def _check_pair_texts(name: str, loss: str, cfg: PretrainConfig, model: nn.Module | None) -> None:
+    """The finding_pairs loss reads the model's pair-text embeddings: fail before any data is read."""
+    if loss not in LOSSES or LOSSES.get(loss) is not LOSSES.get("finding_pairs"):
+        return
+    config = _model_config(cfg, model)
+    pairs = getattr(config, "finding_pairs", None)
+    if config is not None and not getattr(pairs, "enabled", False):
+        raise ConfigError(f"objective.{name} ({loss}) needs the model's finding pair texts: "
+                          "set model.overrides.finding_pairs.enabled: true")
 
 
 def build_objective(cfg: PretrainConfig, model: nn.Module | None = None) -> CombinedObjective:
@@ -63,6 +77,7 @@ def build_objective(cfg: PretrainConfig, model: nn.Module | None = None) -> Comb
         if t.weight == 0:
             continue
         kwargs = dict(t.kwargs)
+        _check_pair_texts(name, t.loss or name, cfg, model)
         if _needs_embed_dim(t.loss or name, kwargs):
             dim = model_embed_dim(cfg, model)
             if dim is None:

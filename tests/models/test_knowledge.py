@@ -55,3 +55,22 @@ def test_knowledge_off_gives_no_entity_outputs() -> None:
     model = create_model("cxr_tiny")
     out = model(batch_for(model, ["no effusion", "clear lungs"]))
     assert keys.ENTITY_EMBEDS not in out and model.entity_embeddings() is None
+
+
+def test_finding_pair_embeddings_are_the_text_towers_variant_means() -> None:
+    import torch.nn.functional as F
+
+    from medvlp.knowledge.pair_texts import finding_pair_texts
+
+    model = create_model("cxr_tiny", finding_pairs={"enabled": True, "max_synonyms": 1}).eval()
+    out = model(batch_for(model, ["no pneumothorax", ""]))
+    pairs, index = out[keys.FINDING_PAIR_EMBEDS], out[keys.FINDING_PAIR_INDEX]
+    texts = finding_pair_texts(list(CHEXPERT.labels), max_synonyms=1)
+    assert pairs.shape == (len(texts.names), 2, model.config.embed_dim)
+    assert [CHEXPERT.labels[i] for i in index.tolist()] == list(texts.names)
+    k = texts.names.index("Pneumothorax")
+    negated = F.normalize(model.encode_text(list(texts.negated[k])).mean(0), dim=-1)
+    torch.testing.assert_close(pairs[k, 1], negated, rtol=1e-4, atol=1e-5)
+    # gradients reach the text tower through the pair embeddings
+    pairs.sum().backward()
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in model.text.parameters())

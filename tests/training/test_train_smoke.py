@@ -63,6 +63,10 @@ def test_config_error_is_reported_before_data_is_read(tmp_path: Path) -> None:
     assert main(["pretrain", "--config", "configs/pretrain/cxr_tiny_cpu.yaml", f"data.root={tmp_path}",
                  f"run_dir={tmp_path / 'run'}", "objective.no_such_loss.weight=1"]) == 2
     assert not (tmp_path / "run").exists()
+    # the label-pair objective without the model's pair texts: also caught before any data is read
+    assert main(["pretrain", "--config", "configs/pretrain/cxr_tiny_cpu.yaml", f"data.root={tmp_path}",
+                 f"run_dir={tmp_path / 'run'}", "objective.finding_pairs.weight=1"]) == 2
+    assert not (tmp_path / "run").exists()
     assert main(["pretrain", "--config", "configs/pretrain/cxr_tiny_cpu.yaml", f"data.root={tmp_path}",
                  "--dry-run"]) == 0
 

@@ -1,0 +1,64 @@
+"""Affirmed / negated finding texts for training (the label-pair alignment objective).
+
+Per finding, short report-style sentences built from the knowledge base's first synonyms, in an
+affirmed and a negated form ("there is pneumothorax." / "there is no pneumothorax."). They are
+deliberately worded like report sentences and *not* like the zero-shot prompt templates of
+:mod:`medvlp.knowledge.prompts` (image descriptions such as "a chest radiograph showing ..."), so a
+zero-shot evaluation still measures transfer to unseen wording. Findings whose entry defines explicit
+``prompt_pairs`` (e.g. No Finding, where negating a synonym gives a double negative) are left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from medvlp.errors import ConfigError
+from medvlp.knowledge.kb import KnowledgeBase
+
+# (affirmed, negated) report-style templates; {term} is a knowledge-base synonym
+TRAINING_PAIR_TEMPLATES: tuple[tuple[str, str], ...] = (
+    ("{term}.", "no {term}."),
+    ("there is {term}.", "there is no {term}."),
+)
+
+
+@dataclass(frozen=True)
+class FindingPairTexts:
+    """``affirmed[k]`` / ``negated[k]``: the variants of finding ``names[k]`` (same count per finding)."""
+
+    names: tuple[str, ...]
+    affirmed: tuple[tuple[str, ...], ...]
+    negated: tuple[tuple[str, ...], ...]
+
+    @property
+    def variants(self) -> int:
+        return len(self.affirmed[0]) if self.affirmed else 0
+
+    def flat(self) -> list[str]:
+        """All texts in ``[K, 2, V]`` order (finding, then affirmed/negated, then variant)."""
+        return [t for pos, neg in zip(self.affirmed, self.negated, strict=True) for t in (*pos, *neg)]
+
+
+def finding_pair_texts(label_names: Sequence[str], max_synonyms: int = 2,
+                       kb: KnowledgeBase | None = None) -> FindingPairTexts:
+    """Pair texts for every label the knowledge base describes with plain synonyms.
+
+    Each finding gets ``max_synonyms`` synonyms x the templates variants; a finding with fewer synonyms
+    repeats its first ones so every finding has the same variant count (a dense ``[K, 2, V]`` tensor).
+    """
+    if max_synonyms < 1:
+        raise ConfigError(f"max_synonyms must be >= 1, got {max_synonyms}")
+    kb = kb or KnowledgeBase.load()
+    names, affirmed, negated = [], [], []
+    for name in label_names:
+        if name not in kb or kb.entry(name).prompt_pairs:
+            continue
+        synonyms = kb.entry(name).synonyms
+        terms = [synonyms[i % len(synonyms)] for i in range(max_synonyms)]
+        names.append(name)
+        affirmed.append(tuple(pos.format(term=t) for t in terms for pos, _ in TRAINING_PAIR_TEMPLATES))
+        negated.append(tuple(neg.format(term=t) for t in terms for _, neg in TRAINING_PAIR_TEMPLATES))
+    if not names:
+        raise ConfigError(f"no label in {list(label_names)} has knowledge-base synonyms for pair texts")
+    return FindingPairTexts(tuple(names), tuple(affirmed), tuple(negated))
