@@ -31,7 +31,12 @@ class FindingPairModule(nn.Module):
         self.register_buffer("pair_ids", enc["input_ids"], persistent=False)
         self.register_buffer("pair_mask", enc["attention_mask"], persistent=False)
         # column of each finding in the batch's LABELS [B, K]
+        self.label_index: Tensor
         self.register_buffer("label_index", torch.as_tensor(list(label_index), dtype=torch.long), persistent=False)
+
+    def index(self) -> Tensor:
+        """long ``[K]``: the column of each pair's finding in the batch's ``LABELS``."""
+        return self.label_index
 
     def embeddings(self, text_encoder: TextEncoder, project: Callable[[Tensor], Tensor]) -> Tensor:
         """``[K, 2, D]``: mean of the L2-normalised variant embeddings, normalised again."""

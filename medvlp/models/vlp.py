@@ -121,5 +121,5 @@ class VLPModel(nn.Module):
             out[ENTITY_LOGITS] = self.knowledge.presence_logits(entity_embeds, out[keys.TEXT_TOKENS], text_out.mask)
         if self.finding_pairs is not None:
             out[keys.FINDING_PAIR_EMBEDS] = self.finding_pairs.embeddings(self.text, self.text_proj)
-            out[keys.FINDING_PAIR_INDEX] = self.finding_pairs.label_index
+            out[keys.FINDING_PAIR_INDEX] = self.finding_pairs.index()
         return out
