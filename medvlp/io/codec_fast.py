@@ -30,7 +30,7 @@ from pydicom.dataset import Dataset
 from pydicom.encaps import generate_frames, get_frame
 from pydicom.uid import JPEGLossless, JPEGLosslessSV1, JPEGLSLossless, JPEGLSNearLossless, RLELossless
 
-from medvlp.io.dicom_file import transfer_syntax
+from medvlp.io.dicom_file import jpeg_frame_complete, transfer_syntax
 from medvlp.io.native_pixels import fix_bits_stored
 
 try:
@@ -80,7 +80,7 @@ def _jpeg_precision(frame: bytes) -> int:
 
 def _check_jpeg_ends(frame: bytes) -> None:
     """libjpeg-turbo fills a truncated scan without an error: insist on SOI ... EOI (0x00 / 0xFF padding allowed)."""
-    if frame[:2] != b"\xff\xd8" or not frame.rstrip(b"\x00\xff").endswith(b"\xff\xd9"):
+    if not jpeg_frame_complete(frame):
         raise FastDecodeUnavailable("JPEG frame without SOI/EOI (truncated?)")
 
 

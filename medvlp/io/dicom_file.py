@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pydicom
+import pydicom.encaps
 import pydicom.pixels
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
@@ -174,6 +175,30 @@ def _decode_preferred(ds: Dataset, uid: pydicom.uid.UID) -> np.ndarray:
     return ds.pixel_array
 
 
+# Lossless JPEG and JPEG-LS decoders (GDCM, pylibjpeg-libjpeg, libjpeg-turbo) return an image for a cut
+# stream without any error or warning, half of it invented; DICOM requires every frame to be a whole
+# JPEG stream (PS3.5 A.4), so a frame not ending in EOI is refused before decoding.
+_EOI_CHECKED = frozenset({pydicom.uid.JPEGLSLossless, pydicom.uid.JPEGLSNearLossless, pydicom.uid.JPEGLossless,
+                          pydicom.uid.JPEGLosslessSV1})
+
+
+def jpeg_frame_complete(frame: bytes) -> bool:
+    """SOI at the start and EOI at the end of an encapsulated JPEG frame (trailing 0x00/0xFF padding allowed)."""
+    return frame[:2] == b"\xff\xd8" and frame.rstrip(b"\x00\xff").endswith(b"\xff\xd9")
+
+
+def _check_jpeg_frames(ds: Dataset, path: PathLike, uid: pydicom.uid.UID) -> None:
+    frames = int(ds.get("NumberOfFrames", 1) or 1)
+    try:
+        encoded = list(pydicom.encaps.generate_frames(ds.PixelData, number_of_frames=frames))
+    except (ValueError, KeyError, TypeError, IndexError, struct.error) as exc:
+        raise PixelDecodeError(path, f"cannot split the encapsulated {uid.name} frames ({exc})") from exc
+    for index, frame in enumerate(encoded):
+        if not jpeg_frame_complete(frame):
+            raise PixelDecodeError(path, f"{uid.name} frame {index} does not end with the JPEG end-of-image "
+                                         "marker (truncated or corrupt pixel data)")
+
+
 def decode_pixels(ds: Dataset, path: PathLike) -> np.ndarray:
     """Stored values as pydicom decodes them: BitsStored masked, sign-extended, ``[H, W]`` or ``[F, H, W]``.
 
@@ -186,6 +211,8 @@ def decode_pixels(ds: Dataset, path: PathLike) -> np.ndarray:
         have, need = len(ds.PixelData), _expected_native_bytes(ds)
         if have < need:
             raise TruncatedFileError(path, f"pixel data has {have} bytes, header needs {need}")
+    if uid in _EOI_CHECKED and "PixelData" in ds:
+        _check_jpeg_frames(ds, path, uid)
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")

@@ -254,3 +254,25 @@ def test_real_files_bit_identical(realdata: Path) -> None:
             assert_same_as_pydicom(ds)
             checked.append(path.name)
     assert len(checked) >= 11, checked  # 6 WG04 + 5 dcm_qa_ts files in the README's data
+
+
+@pytest.mark.parametrize("kind", ["jls", "ljpeg"])
+@pytest.mark.parametrize("fast", [True, False])
+def test_cut_or_overwritten_jpeg_frames_are_typed_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         kind: str, fast: bool) -> None:
+    """GDCM / pylibjpeg-libjpeg / libjpeg-turbo decode a cut lossless stream without complaint; medvlp
+    refuses it (no end-of-image marker) on every path instead of returning a half-invented image."""
+    from medvlp.io import read_radiograph
+    from medvlp.io.errors import PixelDecodeError
+
+    good = {"jls": lambda: _jls_file(tmp_path, "u12", 12), "ljpeg": lambda: _ljpeg_file(tmp_path, "u12", 12)}[kind]()
+    if not fast:
+        monkeypatch.setattr(fast2d, "can_decode_fast", lambda ds: False)
+    assert load_radiograph_array(good, 64).shape == (64, 64)  # the intact file still reads
+    for cut in (True, False):
+        bad = _damaged(good, tmp_path, cut)
+        with pytest.raises(PixelDecodeError, match="end-of-image marker") as info:
+            load_radiograph_array(bad, 64)
+        assert str(bad) in str(info.value)
+        with pytest.raises(PixelDecodeError, match="end-of-image marker"):
+            read_radiograph(bad)
