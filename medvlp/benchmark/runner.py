@@ -34,7 +34,7 @@ from medvlp.utils.files import atomic_open
 from medvlp.utils.logging import get_logger
 
 log = get_logger(__name__)
-EVAL_PROTOCOL_VERSION = 2  # bump when a protocol change should invalidate cached results
+EVAL_PROTOCOL_VERSION = 3  # bump when a protocol change should invalidate cached results
 # 2: zero-shot records negation metrics and study keys; linear probe seed-invariant; masks in shards
 
 

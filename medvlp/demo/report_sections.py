@@ -13,6 +13,7 @@ from medvlp.demo.document import Document, Heading, Paragraph, Table
 
 NEGATION_KEYS = ("negation/auroc_pair", "negation/auroc_positive_only",
                  "negation/affirmed_above_negated_on_positives", "negation/negated_above_affirmed_on_negatives")
+SPECIFICITY_KEYS = ("specificity/score_correlation", "specificity/text_direction_cosine")
 
 
 def _fmt(value: Any) -> str:
@@ -30,7 +31,7 @@ def _ok(records: list[dict[str, Any]], task: str, model: str | None = None) -> l
 
 def add_negation(doc: Document, records: list[dict[str, Any]]) -> None:
     """Pair vs positive-only AUROC and affirmed-vs-negated twin fractions of the pretrained models."""
-    rows = [[r["dataset"], *(_fmt(r["metrics"].get(k)) for k in NEGATION_KEYS)]
+    rows = [[r["dataset"], *(_fmt(r["metrics"].get(k)) for k in (*NEGATION_KEYS, *SPECIFICITY_KEYS))]
             for r in _ok(records, "zeroshot") if r["model"].endswith("-pretrained")
             and any(k in r["metrics"] for k in NEGATION_KEYS)]
     if not rows:
@@ -39,9 +40,12 @@ def add_negation(doc: Document, records: list[dict[str, Any]]) -> None:
     doc.add(Paragraph("Macro AUROC scoring by the positive-vs-negative prompt pair (the zero-shot protocol) vs by "
                       "similarity to the positive prompts alone; and, over the curated prompt twins ('... showing X' / "
                       "'... showing no X'), the share of positive studies where the affirmed prompt is closer than its "
-                      "negated twin, and of negative studies where the negated twin is closer."))
+                      "negated twin, and of negative studies where the negated twin is closer. Finding specificity: the mean "
+                      "|correlation| between the findings' zero-shot scores over the test images and the mean cosine "
+                      "between their text directions (affirmed minus negated); near 1, zero-shot ranks every finding "
+                      "by one shared abnormality score."))
     doc.add(Table(["dataset", "AUROC pair", "AUROC positive-only", "affirmed > negated (positives)",
-                   "negated > affirmed (negatives)"], rows))
+                   "negated > affirmed (negatives)", "score |corr| between findings", "text direction cosine"], rows))
 
 
 def _per_finding(record: dict[str, Any] | None) -> dict[str, float | None]:

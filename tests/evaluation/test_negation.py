@@ -74,5 +74,8 @@ def test_zero_shot_task_reports_negation_metrics(make_lookup_encoder) -> None:
     assert out.metrics["macro_auroc"] == pytest.approx(out.metrics["negation/auroc_pair"])
     assert out.metrics["negation/auroc_positive_only"] == pytest.approx(0.75)
     assert out.per_finding[0]["affirmed_above_negated_on_positives"] == pytest.approx(1.0)
+    # one finding: no pair of findings to correlate
+    assert out.metrics["specificity/score_correlation"] is None
+    assert out.metrics["specificity/text_direction_cosine"] is None
     assert out.predictions is not None and list(out.predictions["studies"]) == ["s0", "s1", "s2", "s3"]
     assert resolve_prompts(["F"], params.prompts)[0].variants["any"].positive == ("a f",)

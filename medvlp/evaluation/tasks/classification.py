@@ -21,6 +21,7 @@ from medvlp.evaluation.linear_probe import DEFAULT_CS, fit_linear_probe
 from medvlp.evaluation.metrics import macro_summary, macro_values, per_finding_metrics
 from medvlp.evaluation.negation import negation_metrics
 from medvlp.evaluation.prompts import knowledge_prompts, resolve_prompts
+from medvlp.evaluation.specificity import score_correlation, text_direction_cosine
 from medvlp.evaluation.tasks.base import TASKS, BootstrapSettings, Task, TaskContext, TaskOutput
 from medvlp.evaluation.zeroshot import class_embeddings, scores_from_embeddings
 
@@ -75,6 +76,8 @@ class ZeroShotTask(Task):
         targets, valid = _targets(test.labels, ctx.params.uncertain)
         headline, rows = negation_metrics(ctx.model, images, prompts, class_embeds, scores, targets, valid)
         out.metrics.update(headline)
+        out.metrics["specificity/score_correlation"] = score_correlation(scores)
+        out.metrics["specificity/text_direction_cosine"] = text_direction_cosine(class_embeds)
         by_name = {r.name: r for r in rows}
         for row in out.per_finding:  # per-finding negation figures beside the AUROC
             neg = by_name[str(row["name"])]
