@@ -17,9 +17,13 @@ from medvlp.errors import ConfigError
 from medvlp.knowledge.kb import KnowledgeBase
 
 # (affirmed, negated) report-style templates; {term} is a knowledge-base synonym
+# (the wrappers teach the text tower that the words around a finding do not change it; none of them is a
+# zero-shot template, which a test checks)
 TRAINING_PAIR_TEMPLATES: tuple[tuple[str, str], ...] = (
     ("{term}.", "no {term}."),
     ("there is {term}.", "there is no {term}."),
+    ("the image shows {term}.", "the image shows no {term}."),
+    ("{term} is present.", "{term} is absent."),
 )
 
 

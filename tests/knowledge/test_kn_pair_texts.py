@@ -6,7 +6,7 @@ import pytest
 
 from medvlp.errors import ConfigError
 from medvlp.knowledge.findings import CHEXPERT, CT
-from medvlp.knowledge.pair_texts import finding_pair_texts
+from medvlp.knowledge.pair_texts import TRAINING_PAIR_TEMPLATES, finding_pair_texts
 from medvlp.knowledge.prompts import prompt_set
 
 
@@ -15,18 +15,19 @@ def test_pair_texts_are_dense_and_unlike_the_zero_shot_prompts(label_set, modali
     texts = finding_pair_texts(list(label_set.labels), max_synonyms=3)
     assert "No Finding" not in texts.names  # explicit prompt pairs: negating a synonym is a double negative
     assert len(texts.names) == len(label_set) - (1 if "No Finding" in label_set.labels else 0)
-    assert all(len(a) == len(n) == texts.variants == 6 for a, n in zip(texts.affirmed, texts.negated, strict=True))
+    assert all(len(a) == len(n) == texts.variants == 3 * len(TRAINING_PAIR_TEMPLATES) for a, n in zip(texts.affirmed, texts.negated, strict=True))
     assert len(texts.flat()) == len(texts.names) * 2 * texts.variants
     prompts = {p for name in texts.names for s in [prompt_set(name, modality)] for p in (*s.positive, *s.negative)}
     assert prompts.isdisjoint(texts.flat())
     for affirmed, negated in zip(texts.affirmed, texts.negated, strict=True):
-        assert all("no " in n and "no " not in a for a, n in zip(affirmed, negated, strict=True))
+        assert all(("no " in n or "absent" in n) and "no " not in a for a, n in zip(affirmed, negated, strict=True))
 
 
 def test_pneumothorax_sentences() -> None:
     texts = finding_pair_texts(["Pneumothorax"], max_synonyms=1)
-    assert texts.affirmed == (("pneumothorax.", "there is pneumothorax."),)
-    assert texts.negated == (("no pneumothorax.", "there is no pneumothorax."),)
+    assert texts.affirmed[0][:2] == ("pneumothorax.", "there is pneumothorax.")
+    assert texts.negated[0][:2] == ("no pneumothorax.", "there is no pneumothorax.")
+    assert len(texts.affirmed[0]) == len(TRAINING_PAIR_TEMPLATES)
 
 
 def test_no_usable_label_is_a_config_error() -> None:
