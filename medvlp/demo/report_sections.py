@@ -45,7 +45,7 @@ def add_negation(doc: Document, records: list[dict[str, Any]]) -> None:
                       "between their text directions (affirmed minus negated); near 1, zero-shot ranks every finding "
                       "by one shared abnormality score."))
     doc.add(Table(["dataset", "AUROC pair", "AUROC positive-only", "affirmed > negated (positives)",
-                   "negated > affirmed (negatives)", "score |corr| between findings", "text direction cosine"], rows))
+                   "negated > affirmed (negatives)", "finding scores: mean abs. correlation", "text direction cosine"], rows))
 
 
 def _per_finding(record: dict[str, Any] | None) -> dict[str, float | None]:
