@@ -46,7 +46,7 @@ def compare_models(records: list[dict[str, Any]], out_dir: str | Path, n_resampl
                 continue  # not the same test rows: no paired test
             t, v = pa["targets"], pa["valid"]
             test = paired_bootstrap_test(_macro_fn(t, pa["scores"], v), _macro_fn(t, pb["scores"], v),
-                                         pa["patients"], "macro_auroc", n_resamples,
+                                         pa["patients"].tolist(), "macro_auroc", n_resamples,
                                          rng=np.random.default_rng(seed))
             rows.append({**dict(zip(CELL, cell)), "model_a": a["model"], "model_b": b["model"],
                          "metric": test.metric, "delta_a_minus_b": test.delta, "ci_low": test.interval.low,

@@ -90,7 +90,7 @@ def label_efficiency_figure(records: list[dict[str, Any]], task: str, dataset: s
         fr = sorted(points)
         mean = [np.mean(points[f]) for f in fr]
         std = [np.std(points[f], ddof=1) if len(points[f]) > 1 else 0.0 for f in fr]
-        ax.errorbar([100 * f for f in fr], mean, yerr=std, marker="o", capsize=3, label=model)
+        ax.errorbar([100 * f for f in fr], mean, yerr=np.asarray(std, dtype=float), marker="o", capsize=3, label=model)
     ax.set_xscale("log")
     ax.set(xlabel="Training labels used (% of train, log scale)", ylabel=f"{metric} (0-1)",
            title=f"Label efficiency: {task} on {dataset}\n(mean ± std over seeds)")

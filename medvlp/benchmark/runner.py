@@ -104,7 +104,8 @@ class SplitStore:
 def _save_predictions(out_dir: Path, run_hash: str, predictions: dict[str, np.ndarray]) -> str:
     rel = f"predictions/{run_hash}.npz"
     with atomic_open(out_dir / rel, "wb") as fh:
-        np.savez_compressed(fh, **predictions)
+        arrays: dict[str, Any] = dict(predictions)  # (numpy stubs would match a value to allow_pickle)
+        np.savez_compressed(fh, **arrays)
     return rel
 
 

@@ -37,10 +37,10 @@ def load_strict(module: nn.Module, weights: str | Path) -> None:
     if path.suffix == ".safetensors":
         from safetensors.torch import load_file
 
-        state = load_file(str(path))
+        state: Any = load_file(str(path))
     else:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-        state = state.get("state_dict", state) if isinstance(state, dict) else state
+        raw = torch.load(path, map_location="cpu", weights_only=True)
+        state = raw.get("state_dict", raw) if isinstance(raw, dict) else raw
     own = module.state_dict()
     missing = sorted(set(own) - set(state))
     unexpected = sorted(set(state) - set(own))
@@ -60,7 +60,7 @@ def load_timm(spec: str) -> EvalEncoder:
     from timm.data import resolve_data_config
 
     arch, _, weights = spec.partition("@")
-    model = timm.create_model(arch, pretrained=False, num_classes=0)
+    model: Any = timm.create_model(arch, pretrained=False, num_classes=0)  # timm's attributes are untyped
     if weights:
         load_strict(model, weights)
     cfg = resolve_data_config({}, model=model)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 from pydicom.dataset import Dataset
+from pydicom.uid import UID
 
 from medvlp.data.synthetic.dicom_common import StudyInfo, add_patient_study, new_dataset, write_dataset
 from medvlp.data.synthetic.phi import Identity, Ledger
@@ -76,7 +77,7 @@ def write_ct_series(folder: Path, hu: np.ndarray, layout: SeriesLayout, ident: I
     for k in range(nz):
         number = nz - k if layout.reversed_numbering else k + 1
         z = layout.origin[2] + k * dz
-        ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = sop_uids[k]
+        ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = UID(sop_uids[k])
         ds.InstanceNumber = number
         ds.ImagePositionPatient = [f"{layout.origin[0]:.3f}", f"{layout.origin[1]:.3f}", f"{z:.3f}"]
         ds.SliceLocation = f"{z:.3f}"

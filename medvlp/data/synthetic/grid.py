@@ -13,7 +13,7 @@ def soft_inside(signed_distance: np.ndarray, edge: float) -> np.ndarray:
 
 def ellipse_radius(coords: tuple[np.ndarray, ...], center: tuple[float, ...], half_axes: tuple[float, ...]) -> np.ndarray:
     """Normalised radius sqrt(sum(((c - c0) / a)^2)): < 1 inside the ellipse/ellipsoid."""
-    total = np.zeros(np.broadcast_shapes(*(c.shape for c in coords)), dtype=np.float32)
+    total: np.ndarray = np.zeros(np.broadcast_shapes(*(c.shape for c in coords)), dtype=np.float32)
     for c, c0, a in zip(coords, center, half_axes):
         total = total + ((c - c0) / a) ** 2
     return np.sqrt(total)

@@ -77,7 +77,7 @@ def draw_body(grid: Grid3D, geo: BodyGeometry, rng: np.random.Generator) -> tupl
     u, v, w, sp = grid.u, grid.v, grid.w, grid.spacing[0]
     bu, bv = geo.body_half
     shape = grid.shape
-    hu = np.full(shape, AIR, dtype=np.float32)
+    hu: np.ndarray = np.full(shape, AIR, dtype=np.float32)
     body = ellipse((u, v), (0.0, 0.0), (bu, bv), sp) * np.ones((1, 1, shape[2]), np.float32)
     inner = ellipse((u, v), (0.0, 0.0), (bu - 14, bv - 12), sp) * np.ones((1, 1, shape[2]), np.float32)
     hu = hu + body * (FAT - AIR) + inner * (SOFT - FAT)
