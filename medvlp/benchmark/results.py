@@ -19,6 +19,9 @@ import numpy as np
 from medvlp.utils.files import atomic_open
 
 RESULTS_FILE = "results.jsonl"
+EVAL_PROTOCOL_VERSION = 3  # bump when a protocol change should invalidate cached results
+# 2: zero-shot records negation metrics and study keys; linear probe seed-invariant; masks in shards
+# 3: zero-shot records finding-specificity metrics
 # Skips that will not change on rerun (cached like successes); others (missing data, errors) retry.
 FINAL_SKIPS = {"single_class", "unsupported_task"}
 
@@ -81,8 +84,15 @@ def finished_hashes(records: list[dict[str, Any]]) -> set[str]:
 
 
 def latest_by_hash(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The last record of every config hash (reruns supersede earlier failures)."""
+    """The last record of every config hash (reruns supersede earlier failures).
+
+    Records of another evaluation protocol are left out: a protocol bump changes every config hash, so
+    without this a results file written before and after an upgrade would report each run twice.
+    """
     latest: dict[str, dict[str, Any]] = {}
     for r in records:
+        protocol = (r.get("config") or {}).get("protocol")
+        if protocol is not None and protocol != EVAL_PROTOCOL_VERSION:
+            continue
         latest[r["config_hash"]] = r
     return list(latest.values())

@@ -19,7 +19,14 @@ from typing import Any
 
 import numpy as np
 
-from medvlp.benchmark.results import append_record, config_hash, finished_hashes, read_records, versions
+from medvlp.benchmark.results import (
+    EVAL_PROTOCOL_VERSION,
+    append_record,
+    config_hash,
+    finished_hashes,
+    read_records,
+    versions,
+)
 from medvlp.benchmark.suite import DatasetSpec, SuiteConfig, TaskSpec, task_params
 from medvlp.config import to_dict
 from medvlp.errors import InputError
@@ -34,8 +41,6 @@ from medvlp.utils.files import atomic_open
 from medvlp.utils.logging import get_logger
 
 log = get_logger(__name__)
-EVAL_PROTOCOL_VERSION = 3  # bump when a protocol change should invalidate cached results
-# 2: zero-shot records negation metrics and study keys; linear probe seed-invariant; masks in shards
 
 
 @dataclass

@@ -107,3 +107,23 @@ def test_label_fractions_use_the_fixed_subsets_of_splits_json(ingest_dir: Path, 
     views = {s: 1 + int(s[1:]) % 2 for s in subsets["1"]}  # the fixture writes 1 + p % 2 views per study
     assert records[0.5]["metrics"]["n_train"] == sum(views[s] for s in subsets["0.5"])
     assert records[1.0]["metrics"]["n_train"] == sum(views.values())
+
+
+def test_protocol_bump_reruns_and_reports_each_run_once(ingest_dir: Path, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Records of an older evaluation protocol are recomputed and then no longer reported."""
+    from medvlp.benchmark import results, runner
+    from medvlp.benchmark.results import latest_by_hash
+
+    suite = load_suite(write_suite(tmp_path / "s.yaml", ingest_dir))
+    out = tmp_path / "out"
+    monkeypatch.setattr(results, "EVAL_PROTOCOL_VERSION", 1)
+    monkeypatch.setattr(runner, "EVAL_PROTOCOL_VERSION", 1)
+    assert run_suite(suite, {"toy": toy_encoder()}, out).ran == 4
+    monkeypatch.setattr(results, "EVAL_PROTOCOL_VERSION", 2)
+    monkeypatch.setattr(runner, "EVAL_PROTOCOL_VERSION", 2)
+    assert run_suite(suite, {"toy": toy_encoder()}, out).ran == 4  # nothing cached across protocols
+    records = read_records(out)
+    assert len(records) == 8
+    current = latest_by_hash(records)
+    assert len(current) == 4 and {r["config"]["protocol"] for r in current} == {2}
