@@ -21,7 +21,7 @@ from pydicom.pixels import get_decoder
 from pydicom.uid import JPEGLossless, JPEGLosslessSV1, JPEGLSLossless, JPEGLSNearLossless, RLELossless
 
 from medvlp.errors import InputError
-from medvlp.io import codec_fast, fast2d, load_radiograph_array
+from medvlp.io import codec_fast, load_radiograph_array
 from medvlp.io.codec_fast import FAST_SYNTAXES, FastDecodeUnavailable, can_decode_fast, decode_fast
 
 imagecodecs = pytest.importorskip("imagecodecs")
@@ -154,7 +154,7 @@ def test_model_ready_output_unchanged(tmp_path: Path, monkeypatch: pytest.Monkey
     """load_radiograph_array gives the same floats with and without the fast decoder."""
     path = make(tmp_path)  # type: ignore[operator]
     fast = load_radiograph_array(path, 64), load_radiograph_array(path)
-    monkeypatch.setattr(fast2d, "can_decode_fast", lambda ds: False)
+    monkeypatch.setattr(codec_fast, "can_decode_fast", lambda ds: False)  # pydicom on every path
     slow = load_radiograph_array(path, 64), load_radiograph_array(path)
     assert all(np.array_equal(a, b) for a, b in zip(fast, slow))
 
@@ -210,7 +210,7 @@ def test_damaged_streams_behave_as_pydicom(tmp_path: Path, monkeypatch: pytest.M
             "ljpeg": lambda: _ljpeg_file(tmp_path, "u12", 12)}[kind]()
     bad = [_damaged(good, tmp_path, cut) for cut in (True, False)]
     fast = [_outcome(p) for p in bad]
-    monkeypatch.setattr(fast2d, "can_decode_fast", lambda ds: False)
+    monkeypatch.setattr(codec_fast, "can_decode_fast", lambda ds: False)  # pydicom on every path
     for path, outcome in zip(bad, fast):
         slow = _outcome(path)
         if isinstance(slow, np.ndarray):
@@ -267,7 +267,7 @@ def test_cut_or_overwritten_jpeg_frames_are_typed_errors(tmp_path: Path, monkeyp
 
     good = {"jls": lambda: _jls_file(tmp_path, "u12", 12), "ljpeg": lambda: _ljpeg_file(tmp_path, "u12", 12)}[kind]()
     if not fast:
-        monkeypatch.setattr(fast2d, "can_decode_fast", lambda ds: False)
+        monkeypatch.setattr(codec_fast, "can_decode_fast", lambda ds: False)  # pydicom on every path
     assert load_radiograph_array(good, 64).shape == (64, 64)  # the intact file still reads
     for cut in (True, False):
         bad = _damaged(good, tmp_path, cut)
@@ -276,3 +276,22 @@ def test_cut_or_overwritten_jpeg_frames_are_typed_errors(tmp_path: Path, monkeyp
         assert str(bad) in str(info.value)
         with pytest.raises(PixelDecodeError, match="end-of-image marker"):
             read_radiograph(bad)
+
+
+MULTI_FRAME = [c for c in CASES if "multi-frame" in c[0]]
+
+
+@pytest.mark.parametrize("name,make", MULTI_FRAME, ids=[c[0] for c in MULTI_FRAME])
+def test_every_read_path_decodes_through_imagecodecs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     name: str, make: object) -> None:
+    """``decode_pixels`` (radiographs, series, conversion) uses the fast decode, all frames, same integers."""
+    from medvlp.io.dicom_file import decode_pixels
+
+    path = make(tmp_path)  # type: ignore[operator]
+    ds = pydicom.dcmread(path)
+    calls: list[int] = []
+    real = codec_fast.decode_fast
+    monkeypatch.setattr(codec_fast, "decode_fast", lambda d, **kw: calls.append(1) or real(d, **kw))
+    ours = decode_pixels(ds, path)
+    assert calls == [1] and ours.ndim == 3
+    assert np.array_equal(ours, pydicom.dcmread(path).pixel_array)
