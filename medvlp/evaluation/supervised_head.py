@@ -22,8 +22,7 @@ from medvlp.evaluation.errors import UnsupportedTaskError
 from medvlp.evaluation.labels import UncertainPolicy
 from medvlp.evaluation.tasks.base import BootstrapSettings, FeatureCache, TaskOutput
 from medvlp.evaluation.tasks.classification import classification_output
-
-OBJECTIVE_FILE = "objective.safetensors"  # written by medvlp.training.checkpointing.export_objective
+from medvlp.models.card import OBJECTIVE_FILE
 
 
 def load_head(export_dir: str | Path) -> tuple[torch.Tensor, torch.Tensor]:

@@ -36,10 +36,6 @@ class MaskError(InputError):
     """A mask file or ``boxes`` annotation that cannot be used (unreadable, wrong size, bad JSON)."""
 
 
-def is_mask_name(name: str) -> bool:
-    return name.lower().endswith(MASK_SUFFIXES)
-
-
 def _stem_key(rel: str) -> str:
     """``a/b/1.dcm`` and ``a/b/1.mask.png`` -> ``a/b/1`` (the pairing key)."""
     path = PurePosixPath(rel)

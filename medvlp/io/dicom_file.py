@@ -199,23 +199,24 @@ def _check_jpeg_frames(ds: Dataset, path: PathLike, uid: pydicom.uid.UID) -> Non
                                          "marker (truncated or corrupt pixel data)")
 
 
-def _decode_fast_or_none(ds: Dataset) -> np.ndarray | None:
+def _decode_fast_or_none(ds: Dataset, first_frame_only: bool) -> np.ndarray | None:
     """JPEG-LS / lossless JPEG / RLE through imagecodecs (bit-identical to pydicom, 2-3x faster), else None."""
     from medvlp.io import codec_fast  # imported here: codec_fast builds on this module's helpers
 
     if not codec_fast.can_decode_fast(ds):
         return None
     try:
-        return codec_fast.decode_fast(ds)
+        return codec_fast.decode_fast(ds, first_frame_only=first_frame_only)
     except codec_fast.FastDecodeUnavailable:
         return None  # pydicom decides: the same pixels, or a typed error
 
 
-def decode_pixels(ds: Dataset, path: PathLike) -> np.ndarray:
+def decode_pixels(ds: Dataset, path: PathLike, first_frame_only: bool = False) -> np.ndarray:
     """Stored values as pydicom decodes them: BitsStored masked, sign-extended, ``[H, W]`` or ``[F, H, W]``.
 
     Native (uncompressed) pixel data shorter than Rows*Columns*Frames is a ``TruncatedFileError``.
-    Greyscale JPEG-LS, lossless JPEG and RLE are decoded by :mod:`medvlp.io.codec_fast` when it applies.
+    Greyscale JPEG-LS, lossless JPEG and RLE are decoded by :mod:`medvlp.io.codec_fast` when it applies;
+    ``first_frame_only`` lets that decoder stop after frame 0 (``[H, W]``; other decoders return every frame).
     """
     check_pixel_header(ds, path)
     _check_decoder(ds, path)
@@ -224,11 +225,11 @@ def decode_pixels(ds: Dataset, path: PathLike) -> np.ndarray:
         have, need = len(ds.PixelData), _expected_native_bytes(ds)
         if have < need:
             raise TruncatedFileError(path, f"pixel data has {have} bytes, header needs {need}")
-    if uid in _EOI_CHECKED and "PixelData" in ds:
-        _check_jpeg_frames(ds, path, uid)
-    fast = _decode_fast_or_none(ds)
+    fast = _decode_fast_or_none(ds, first_frame_only)  # refuses frames without EOI itself
     if fast is not None:
         return fast
+    if uid in _EOI_CHECKED and "PixelData" in ds:
+        _check_jpeg_frames(ds, path, uid)
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")

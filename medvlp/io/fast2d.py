@@ -18,7 +18,6 @@ from pydicom.dataset import Dataset
 from pydicom.filereader import read_file_meta_info
 from pydicom.uid import UID
 
-from medvlp.io.codec_fast import FastDecodeUnavailable, can_decode_fast, decode_fast
 from medvlp.io.dicom_file import PathLike, check_pixel_header, decode_pixels, open_dicom, transfer_syntax
 from medvlp.io.errors import EmptyImageError
 from medvlp.io.native_pixels import read_native_tail
@@ -121,8 +120,8 @@ def _declares_encapsulated(path: PathLike) -> bool:
 def _read_stored(path: PathLike, size: int | None = None) -> tuple[Dataset, np.ndarray, ReducedFrame | None]:
     """Header-only parse + direct read of native pixel bytes; compressed files: one full pydicom parse.
 
-    JPEG-LS, lossless JPEG and RLE frame 0 are decoded by :mod:`medvlp.io.codec_fast` (pydicom if it
-    does not apply). With ``size``, JPEG 2000 / 8-bit JPEG frames are decoded at a reduced resolution whose longest side
+    JPEG-LS, lossless JPEG and RLE frame 0 are decoded by :mod:`medvlp.io.codec_fast` inside
+    :func:`decode_pixels` (pydicom if it does not apply). With ``size``, JPEG 2000 / 8-bit JPEG frames are decoded at a reduced resolution whose longest side
     is still >= ``size`` (:mod:`medvlp.io.reduced_decode`); the third item then says where its samples sit.
     """
     if not _declares_encapsulated(path):
@@ -142,13 +141,7 @@ def _read_stored(path: PathLike, size: int | None = None) -> tuple[Dataset, np.n
         reduced = decode_reduced(ds, size)
         if reduced is not None:
             return ds, reduced.pixels, reduced
-    if can_decode_fast(ds):  # JPEG-LS, lossless JPEG, RLE: imagecodecs, bit-identical to pydicom
-        check_pixel_header(ds, path)
-        try:
-            return ds, decode_fast(ds, first_frame_only=True), None
-        except FastDecodeUnavailable:
-            pass  # pydicom's decode below: the same pixels, or a typed error for bad input
-    return ds, decode_pixels(ds, path), None
+    return ds, decode_pixels(ds, path, first_frame_only=True), None
 
 
 def _stored_grey(path: PathLike, size: int | None) -> tuple[Dataset, np.ndarray, ReducedFrame | None]:

@@ -30,6 +30,7 @@ CARD_FORMAT = "medvlp-weights"
 CARD_VERSION = 1
 WEIGHTS_FILE = "model.safetensors"
 CARD_FILE = "card.json"
+OBJECTIVE_FILE = "objective.safetensors"  # the objective's own tensors (e.g. a supervised head)
 TOKENIZER_DIR = "tokenizer"
 TEXT_CONFIG_DIR = "text_config"
 

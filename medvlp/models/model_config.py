@@ -45,7 +45,7 @@ class FindingPairsConfig:
     """Affirmed/negated finding sentences encoded every step (for the ``finding_pairs`` objective)."""
 
     enabled: bool = False
-    max_synonyms: int = 2  # knowledge-base synonyms per finding (x 2 templates = variants)
+    max_synonyms: int = 2  # knowledge-base synonyms per finding (x the training templates = variants)
 
 
 @dataclass

@@ -11,6 +11,7 @@ from lightning.fabric.plugins.io.torch_io import TorchCheckpointIO
 from safetensors.torch import save_file
 from torch import nn
 
+from medvlp.models.card import OBJECTIVE_FILE
 from medvlp.utils.files import atomic_open, atomic_write_text
 
 LAST_CHECKPOINT = "last.ckpt"
@@ -54,7 +55,6 @@ def export_weights(model: nn.Module, directory: Path, card_extra: dict[str, Any]
     return directory / "card.json"
 
 
-OBJECTIVE_FILE = "objective.safetensors"
 
 
 def export_objective(objective: nn.Module, directory: Path) -> Path | None:

@@ -33,8 +33,8 @@ def prompt_texts(label_set: str) -> list[str]:
         except (KeyError, ValueError, MedVLPError):  # a finding without a curated set uses templates of its name
             texts.append(finding)
             continue
-        for group in (prompts.positive, prompts.negative, getattr(prompts, "left", ()), getattr(prompts, "right", ())):
-            texts.extend(group or ())
+        for group in (prompts.positive, prompts.negative, prompts.left, prompts.right):
+            texts.extend(group)
     return texts
 
 
