@@ -10,7 +10,7 @@ and ``y_ik`` the report label of finding ``k`` (column ``keys.FINDING_PAIR_INDEX
 
 so the image and text towers learn exactly the contrast a paired zero-shot score reads (affirmed vs
 negated prompt), anchored on negation. Unmentioned findings count as negative by default (the
-CheXpert convention the benchmark uses), uncertain ones are left out. ``balance`` weights the
+CheXpert convention the benchmark uses; :mod:`medvlp.objectives.report_labels`), uncertain ones are left out. ``balance`` weights the
 positive and the negative pairs of each finding equally within the batch. Entity-level supervision
 from report labels follows KAD (Zhang et al., Nature Communications 2023) and the prompt-pair
 classifier of CheXzero (Tiu et al., Nature BME 2022). A batch with no usable label gives a zero loss
@@ -20,13 +20,12 @@ that still depends on the inputs (DDP sees every parameter used).
 from __future__ import annotations
 
 import math
-from typing import Literal
-
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 from medvlp import keys
+from medvlp.objectives.report_labels import UnmentionedPolicy, check_unmentioned, training_targets
 from medvlp.objectives.registry import LOSSES
 
 
@@ -35,10 +34,9 @@ class FindingPairLoss(nn.Module):
     """Returns ``loss``, ``labelled_fraction`` and ``accuracy`` (share of known pairs ranked right)."""
 
     def __init__(self, init_scale: float = 10.0, max_logit_scale: float = 100.0,
-                 unmentioned: Literal["negative", "ignore"] = "negative", balance: bool = False) -> None:
+                 unmentioned: UnmentionedPolicy = "negative", balance: bool = False) -> None:
         super().__init__()
-        if unmentioned not in ("negative", "ignore"):
-            raise ValueError(f"unmentioned must be 'negative' or 'ignore', got {unmentioned!r}")
+        check_unmentioned(unmentioned)
         self.log_scale = nn.Parameter(torch.tensor(math.log(init_scale)))
         self.max_logit_scale = max_logit_scale
         self.unmentioned = unmentioned
@@ -50,15 +48,13 @@ class FindingPairLoss(nn.Module):
         image = outputs[keys.IMAGE_EMBEDS]  # [B, D]
         pairs = outputs[keys.FINDING_PAIR_EMBEDS].to(image.dtype)  # [K, 2, D]
         index = outputs[keys.FINDING_PAIR_INDEX]  # [K]
-        labels = torch.as_tensor(batch[keys.LABELS], dtype=torch.float32, device=image.device)[:, index]  # [B, K]
+        labels = torch.as_tensor(batch[keys.LABELS], dtype=torch.float32, device=image.device)  # [B, all labels]
         scale = self.log_scale.exp().clamp(max=self.max_logit_scale)
         logits = scale * torch.einsum("bd,kpd->bkp", image, pairs)  # [B, K, 2]
-        positive = labels == 1
-        known = positive | (labels == 0)
-        if self.unmentioned == "negative":
-            known |= torch.isnan(labels)
+        positive, known = training_targets(labels, self.unmentioned)  # a row is labelled by any column
+        positive, known = positive[:, index], known[:, index]  # [B, K]
         target = (~positive).long()  # class 0 = affirmed, 1 = negated
-        each = F.cross_entropy(logits.reshape(-1, 2), target.reshape(-1), reduction="none").reshape(labels.shape)
+        each = F.cross_entropy(logits.reshape(-1, 2), target.reshape(-1), reduction="none").reshape(known.shape)
         weight = known.to(each.dtype)
         if self.balance:  # each finding's positives and negatives weigh the same in the batch
             pos = (positive & known).to(each.dtype)

@@ -2,7 +2,8 @@
 
 A linear head (owned by this loss, trained and checkpointed with the model) maps the model's image
 embedding ``u_i`` (``keys.IMAGE_EMBEDS`` ``[B, D]``) to one logit per finding; with report labels
-``y_ik`` (1 positive, 0 negative, -1 uncertain and NaN missing are masked out)::
+``y_ik`` (1 positive, 0 negated; unmentioned counts as negative in a labelled report, the CheXpert
+convention the benchmark scores with; uncertain is masked out; :mod:`medvlp.objectives.report_labels`)::
 
     z_ik = <w_k, u_i> + b_k
     L = sum_{(i,k) known} BCE(z_ik, y_ik) / #known
@@ -22,6 +23,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from medvlp import keys
+from medvlp.objectives.report_labels import UnmentionedPolicy, check_unmentioned, training_targets
 from medvlp.objectives.registry import LOSSES
 
 
@@ -29,8 +31,11 @@ from medvlp.objectives.registry import LOSSES
 class SupervisedBCELoss(nn.Module):
     """Returns ``loss``, ``labelled_fraction`` and ``accuracy`` (on the labelled pairs, threshold 0)."""
 
-    def __init__(self, embed_dim: int, n_labels: int, pos_weight: float | None = None) -> None:
+    def __init__(self, embed_dim: int, n_labels: int, pos_weight: float | None = None,
+                 unmentioned: UnmentionedPolicy = "negative") -> None:
         super().__init__()
+        check_unmentioned(unmentioned)
+        self.unmentioned = unmentioned
         if embed_dim < 1 or n_labels < 1:
             raise ValueError(f"supervised_bce needs embed_dim >= 1 and n_labels >= 1, got {embed_dim}, {n_labels}")
         self.head = nn.Linear(embed_dim, n_labels)
@@ -45,8 +50,8 @@ class SupervisedBCELoss(nn.Module):
             raise ValueError(f"labels have {labels.shape[1]} findings but the head has {self.head.out_features} "
                              "(set kwargs.n_labels to the label set size)")
         logits = self.head(image.float())  # [B, K]
-        known = (labels == 0) | (labels == 1)
-        target = (labels == 1).to(logits.dtype)
+        positive, known = training_targets(labels, self.unmentioned)
+        target = positive.to(logits.dtype)
         weight = None if self.pos_weight is None else torch.tensor(self.pos_weight, device=image.device)
         each = F.binary_cross_entropy_with_logits(logits, target, reduction="none", pos_weight=weight)
         loss = (each * known).sum() / known.sum().clamp(min=1) + 0.0 * logits.sum()

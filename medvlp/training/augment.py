@@ -3,7 +3,8 @@
 Image augmentation: random resized crop, small rotation, intensity jitter. No horizontal flip:
 chest anatomy is lateralised (heart on the left, labels carry left/right laterality), so a flipped
 radiograph would no longer match its report. Text augmentation: sentence shuffling / sub-sampling
-(findings sentences are largely order-independent). Every random draw comes from a per-sample
+(findings sentences are largely order-independent) and knowledge-base synonym substitution
+(:mod:`medvlp.knowledge.synonym_swap`). Every random draw comes from a per-sample
 seed, so a resumed run augments each sample exactly as the uninterrupted run did.
 """
 
@@ -17,6 +18,7 @@ from monai.transforms import Compose, EnsureTyped, RandRotated, RandScaleCropd, 
 
 from medvlp import keys
 from medvlp.data.transforms import HUWindowd, IntensityJitterd, RandResizedCropd, SliceSampled
+from medvlp.knowledge.synonym_swap import SynonymSwapper
 from medvlp.training.config import DataSection
 
 IMAGE_KEYS = (keys.IMAGE,)
@@ -70,6 +72,7 @@ class SampleAugmenter:
     def __init__(self, cfg: DataSection, train: bool) -> None:
         self.cfg, self.train = cfg, train
         self.pipeline = image_pipeline(cfg, train)
+        self.swapper = SynonymSwapper() if train and cfg.augment.synonym_swap > 0 else None
 
     def __call__(self, sample: dict[str, Any], seed: int = 0) -> dict[str, Any]:
         self.pipeline.set_random_state(seed=seed)
@@ -78,6 +81,8 @@ class SampleAugmenter:
             rng = np.random.default_rng(seed)
             out[keys.REPORT] = augment_report(out, rng, self.cfg.augment.shuffle_sentences,
                                               self.cfg.augment.max_sentences)
+            if self.swapper is not None:
+                out[keys.REPORT] = self.swapper.swap(out[keys.REPORT], rng, self.cfg.augment.synonym_swap)
         return out
 
 

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from medvlp.errors import ConfigError
+
 
 @dataclass
 class ModelSection:
@@ -30,6 +32,11 @@ class AugmentSection:
     contrast: float = 0.1
     shuffle_sentences: bool = True
     max_sentences: int | None = None  # keep a random subset of at most this many sentences
+    synonym_swap: float = 0.0  # chance that a finding mention becomes another knowledge-base synonym
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.synonym_swap <= 1.0:
+            raise ConfigError(f"data.augment.synonym_swap is a probability in [0, 1], got {self.synonym_swap}")
 
 
 @dataclass

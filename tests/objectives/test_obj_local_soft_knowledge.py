@@ -3,6 +3,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+import pytest
 import torch
 import torch.nn.functional as F
 
@@ -84,21 +85,25 @@ def test_soft_targets_do_not_push_apart_agreeing_pairs() -> None:
         assert (float(image.grad[0, 1]) > 1e-6) == pushed
 
 
-def test_knowledge_bce_matches_masked_formula(make_outputs: Callable) -> None:
+@pytest.mark.parametrize("unmentioned", ["negative", "ignore"])
+def test_knowledge_bce_matches_masked_formula(make_outputs: Callable, unmentioned: str) -> None:
     out = make_outputs(batch=3, dim=8)
     entities = F.normalize(torch.randn(4, 8, generator=torch.Generator().manual_seed(3), dtype=torch.float64), dim=1)
     labels = torch.tensor([[1, 0, NAN, -1], [0, 0, 1, NAN], [NAN, NAN, NAN, NAN]])
-    loss_fn = KnowledgeAlignmentLoss(init_scale=10.0, init_bias=-1.0).double()
+    loss_fn = KnowledgeAlignmentLoss(init_scale=10.0, init_bias=-1.0, unmentioned=unmentioned).double()
     got = loss_fn({**out, keys.ENTITY_EMBEDS: entities}, {keys.LABELS: labels})["loss"]
     total, count = 0.0, 0
     for i in range(3):
         for k in range(4):
             y = float(labels[i, k])
+            if math.isnan(y) and i < 2 and unmentioned == "negative":  # rows 0-1 are labelled reports
+                y = 0.0
             if y in (0.0, 1.0):
                 z = 10.0 * float(out[keys.IMAGE_EMBEDS][i].detach() @ entities[k]) - 1.0
                 p = 1 / (1 + math.exp(-z))
                 total += -(y * math.log(p) + (1 - y) * math.log(1 - p))
                 count += 1
+    assert count == (7 if unmentioned == "negative" else 5)
     assert math.isclose(float(got.detach()), total / count, rel_tol=1e-6)
 
 

@@ -12,9 +12,19 @@ from medvlp import keys
 from medvlp.objectives import LOSSES, SupervisedBCELoss
 
 
-def test_matches_direct_masked_bce() -> None:
+def _target(labels: torch.Tensor, i: int, k: int, unmentioned: str) -> float | None:
+    """The reference policy: unmentioned is negative in a row with any stated label; -1 is left out."""
+    y = float(labels[i, k])
+    if math.isnan(y):
+        labelled = any(not math.isnan(float(v)) for v in labels[i])
+        return 0.0 if unmentioned == "negative" and labelled else None
+    return y if y in (0.0, 1.0) else None
+
+
+@pytest.mark.parametrize("unmentioned", ["negative", "ignore"])
+def test_matches_direct_masked_bce(unmentioned: str) -> None:
     torch.manual_seed(0)
-    loss_fn = LOSSES.create("supervised_bce", embed_dim=4, n_labels=3)
+    loss_fn = LOSSES.create("supervised_bce", embed_dim=4, n_labels=3, unmentioned=unmentioned)
     image = F.normalize(torch.randn(5, 4), dim=-1)
     labels = torch.tensor([[1, 0, float("nan")], [0, -1, 1], [1, 1, 0], [float("nan")] * 3, [0, 0, -1]])
     out = loss_fn({keys.IMAGE_EMBEDS: image}, {keys.LABELS: labels})
@@ -22,13 +32,31 @@ def test_matches_direct_masked_bce() -> None:
     terms = []
     for i in range(5):
         for k in range(3):
-            y = float(labels[i, k])
-            if y in (0.0, 1.0):
+            y = _target(labels, i, k, unmentioned)
+            if y is not None:
                 z = float(image[i] @ w[k] + b[k])
                 p = 1 / (1 + math.exp(-z))
                 terms.append(-(y * math.log(p) + (1 - y) * math.log(1 - p)))
     assert float(out["loss"].detach()) == pytest.approx(sum(terms) / len(terms), rel=1e-5)
     assert float(out["labelled_fraction"]) == pytest.approx(len(terms) / 15)
+    assert len(terms) == (10 if unmentioned == "negative" else 9)  # row 0's NaN counts; row 3 (all NaN) never
+
+
+def test_never_negated_finding_still_gets_negative_targets() -> None:
+    """A finding reports name only when present (never negated) must not train toward "always present"."""
+    gen = torch.Generator().manual_seed(0)
+    image = F.normalize(torch.randn(64, 8, generator=gen), dim=-1)
+    present = image[:, 0] > 0
+    nan = torch.full((64,), float("nan"))
+    labels = torch.stack([torch.where(present, torch.ones(64), nan), torch.zeros(64)], dim=1)  # col 1: stated 0
+    loss_fn = SupervisedBCELoss(embed_dim=8, n_labels=2)
+    opt = torch.optim.Adam(loss_fn.parameters(), lr=0.1)
+    for _ in range(200):
+        opt.zero_grad()
+        loss_fn({keys.IMAGE_EMBEDS: image}, {keys.LABELS: labels})["loss"].backward()
+        opt.step()
+    predicted = loss_fn.head(image)[:, 0] > 0
+    assert float((predicted == present).float().mean()) > 0.95
 
 
 def test_no_label_gives_zero_loss_with_gradient_path() -> None:

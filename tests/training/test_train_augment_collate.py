@@ -54,6 +54,18 @@ def test_sentence_shuffle_is_a_permutation_and_subsample_keeps_order() -> None:
     assert augment_report({keys.REPORT: "whole", keys.SENTENCES: []}, np.random.default_rng(0), True, 1) == "whole"
 
 
+def test_synonym_swap_rewrites_finding_mentions_in_training_only() -> None:
+    sample = {**_sample_2d(), keys.REPORT: "No pneumothorax. Severe pulmonary edema.",
+              keys.SENTENCES: ["No pneumothorax.", "Severe pulmonary edema."]}
+    swap = AugmentSection(shuffle_sentences=False, synonym_swap=1.0)
+    cfg = DataSection(image_size=(32, 32), augment=swap)
+    texts = {SampleAugmenter(cfg, train=True)(sample, seed=s)[keys.REPORT] for s in range(10)}
+    assert len(texts) > 3 and all(t.startswith("No ") for t in texts)
+    assert SampleAugmenter(cfg, train=False)(sample, seed=0)[keys.REPORT] == sample[keys.REPORT]
+    plain = DataSection(image_size=(32, 32), augment=AugmentSection(shuffle_sentences=False))
+    assert SampleAugmenter(plain, train=True)(sample, seed=0)[keys.REPORT] == sample[keys.REPORT]
+
+
 def test_collate_tokenises_and_drops_unusable_samples() -> None:
     collate = PretrainCollate(tiny_tokenizer(), max_length=6)
     good = {keys.KEY: "a", keys.IMAGE: torch.rand(1, 4, 4), keys.REPORT: "small left effusion",
