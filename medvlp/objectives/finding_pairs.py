@@ -20,13 +20,14 @@ that still depends on the inputs (DDP sees every parameter used).
 from __future__ import annotations
 
 import math
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 from medvlp import keys
-from medvlp.objectives.report_labels import UnmentionedPolicy, check_unmentioned, training_targets
 from medvlp.objectives.registry import LOSSES
+from medvlp.objectives.report_labels import UnmentionedPolicy, check_unmentioned, training_targets
 
 
 @LOSSES.register("finding_pairs", aliases=("label_pairs",))

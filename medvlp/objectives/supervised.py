@@ -23,8 +23,8 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from medvlp import keys
-from medvlp.objectives.report_labels import UnmentionedPolicy, check_unmentioned, training_targets
 from medvlp.objectives.registry import LOSSES
+from medvlp.objectives.report_labels import UnmentionedPolicy, check_unmentioned, training_targets
 
 
 @LOSSES.register("supervised_bce", aliases=("supervised",))
