@@ -13,10 +13,13 @@ the image side can learn the findings at all (then a low zero-shot AUROC points 
 text side). Standard multi-label training as in CheXNet (Rajpurkar et al., 2017). A batch without a
 usable label gives a zero loss that still depends on the inputs (so DDP sees every parameter used).
 The head's weights are exported beside the model (``objective.safetensors``, keys ``*.head.weight`` /
-``*.head.bias``) for :mod:`medvlp.evaluation.supervised_head`.
+``*.head.bias``) for :mod:`medvlp.evaluation.supervised_head`. ``tower="text"`` puts the head on the
+report embedding instead (``keys.TEXT_EMBEDS``): the text tower must then encode every finding linearly.
 """
 
 from __future__ import annotations
+
+from typing import Literal
 
 import torch
 import torch.nn.functional as F
@@ -32,17 +35,20 @@ class SupervisedBCELoss(nn.Module):
     """Returns ``loss``, ``labelled_fraction`` and ``accuracy`` (on the labelled pairs, threshold 0)."""
 
     def __init__(self, embed_dim: int, n_labels: int, pos_weight: float | None = None,
-                 unmentioned: UnmentionedPolicy = "negative") -> None:
+                 unmentioned: UnmentionedPolicy = "negative", tower: Literal["image", "text"] = "image") -> None:
         super().__init__()
         check_unmentioned(unmentioned)
+        if tower not in ("image", "text"):
+            raise ValueError(f"supervised_bce tower must be 'image' or 'text', got {tower!r}")
         self.unmentioned = unmentioned
+        self.embeds_key = keys.IMAGE_EMBEDS if tower == "image" else keys.TEXT_EMBEDS
         if embed_dim < 1 or n_labels < 1:
             raise ValueError(f"supervised_bce needs embed_dim >= 1 and n_labels >= 1, got {embed_dim}, {n_labels}")
         self.head = nn.Linear(embed_dim, n_labels)
         self.pos_weight = pos_weight
 
     def forward(self, outputs: dict[str, Tensor], batch: dict) -> dict[str, Tensor]:
-        image = outputs[keys.IMAGE_EMBEDS]  # [B, D]
+        image = outputs[self.embeds_key]  # [B, D]
         if keys.LABELS not in batch:
             raise ValueError("supervised_bce needs report labels in the batch (keys.LABELS)")
         labels = torch.as_tensor(batch[keys.LABELS], dtype=torch.float32, device=image.device)  # [B, K]

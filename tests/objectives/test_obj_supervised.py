@@ -85,3 +85,17 @@ def test_head_learns_a_separable_problem() -> None:
         out["loss"].backward()
         opt.step()
     assert float(out["accuracy"]) > 0.95
+
+
+def test_text_tower_head_reads_the_report_embedding() -> None:
+    gen = torch.Generator().manual_seed(1)
+    image, text = torch.randn(4, 3, generator=gen), torch.randn(4, 3, generator=gen, requires_grad=True)
+    labels = torch.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [0.0, 0.0]])
+    on_text = SupervisedBCELoss(embed_dim=3, n_labels=2, tower="text")
+    out = on_text({keys.IMAGE_EMBEDS: image, keys.TEXT_EMBEDS: text}, {keys.LABELS: labels})
+    direct = F.binary_cross_entropy_with_logits(on_text.head(text), labels)
+    assert torch.allclose(out["loss"], direct)
+    out["loss"].backward()
+    assert text.grad is not None and float(text.grad.abs().sum()) > 0
+    with pytest.raises(ValueError, match="tower"):
+        SupervisedBCELoss(embed_dim=3, n_labels=2, tower="both")  # type: ignore[arg-type]
