@@ -4,8 +4,13 @@ Per finding, short report-style sentences built from the knowledge base's first 
 affirmed and a negated form ("there is pneumothorax." / "there is no pneumothorax."). They are
 deliberately worded like report sentences and *not* like the zero-shot prompt templates of
 :mod:`medvlp.knowledge.prompts` (image descriptions such as "a chest radiograph showing ..."), so a
-zero-shot evaluation still measures transfer to unseen wording. Findings whose entry defines explicit
-``prompt_pairs`` (e.g. No Finding, where negating a synonym gives a double negative) are left out.
+zero-shot evaluation still measures transfer to unseen wording.
+
+A finding whose entry defines explicit ``prompt_pairs`` (No Finding) is itself a negation: negating its
+synonyms would give double negatives. Its synonyms of the form "no X" are used flipped instead ("there is no
+acute cardiopulmonary process." affirms No Finding, "there is acute cardiopulmonary process." denies it), so
+the words of a normal report ("acute", "abnormality") stop meaning "normal" on their own; an entry with no
+such synonym is left out.
 """
 
 from __future__ import annotations
@@ -56,13 +61,19 @@ def finding_pair_texts(label_names: Sequence[str], max_synonyms: int = 2,
     kb = kb or KnowledgeBase.load()
     names, affirmed, negated = [], [], []
     for name in label_names:
-        if name not in kb or kb.entry(name).prompt_pairs:
+        if name not in kb:
             continue
-        synonyms = kb.entry(name).synonyms
+        flipped = bool(kb.entry(name).prompt_pairs)
+        synonyms = [s.removeprefix("no ") for s in kb.entry(name).synonyms if s.startswith("no ")] \
+            if flipped else list(kb.entry(name).synonyms)
+        if not synonyms:
+            continue
         terms = [synonyms[i % len(synonyms)] for i in range(max_synonyms)]
+        present = tuple(pos.format(term=t) for t in terms for pos, _ in TRAINING_PAIR_TEMPLATES)
+        absent = tuple(neg.format(term=t) for t in terms for _, neg in TRAINING_PAIR_TEMPLATES)
         names.append(name)
-        affirmed.append(tuple(pos.format(term=t) for t in terms for pos, _ in TRAINING_PAIR_TEMPLATES))
-        negated.append(tuple(neg.format(term=t) for t in terms for _, neg in TRAINING_PAIR_TEMPLATES))
+        affirmed.append(absent if flipped else present)
+        negated.append(present if flipped else absent)
     if not names:
         raise ConfigError(f"no label in {list(label_names)} has knowledge-base synonyms for pair texts")
     return FindingPairTexts(tuple(names), tuple(affirmed), tuple(negated))

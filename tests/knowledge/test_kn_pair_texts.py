@@ -6,6 +6,7 @@ import pytest
 
 from medvlp.errors import ConfigError
 from medvlp.knowledge.findings import CHEXPERT, CT
+from medvlp.knowledge.kb import KnowledgeBase
 from medvlp.knowledge.pair_texts import TRAINING_PAIR_TEMPLATES, finding_pair_texts
 from medvlp.knowledge.prompts import prompt_set
 
@@ -13,14 +14,22 @@ from medvlp.knowledge.prompts import prompt_set
 @pytest.mark.parametrize("label_set, modality", [(CHEXPERT, "radiograph"), (CT, "ct")])
 def test_pair_texts_are_dense_and_unlike_the_zero_shot_prompts(label_set, modality) -> None:  # type: ignore[no-untyped-def]
     texts = finding_pair_texts(list(label_set.labels), max_synonyms=3)
-    assert "No Finding" not in texts.names  # explicit prompt pairs: negating a synonym is a double negative
-    assert len(texts.names) == len(label_set) - (1 if "No Finding" in label_set.labels else 0)
+    assert texts.names == tuple(n for n in label_set.labels if n in KnowledgeBase.load())
     assert all(len(a) == len(n) == texts.variants == 3 * len(TRAINING_PAIR_TEMPLATES) for a, n in zip(texts.affirmed, texts.negated, strict=True))
     assert len(texts.flat()) == len(texts.names) * 2 * texts.variants
     prompts = {p for name in texts.names for s in [prompt_set(name, modality)] for p in (*s.positive, *s.negative)}
     assert prompts.isdisjoint(texts.flat())
-    for affirmed, negated in zip(texts.affirmed, texts.negated, strict=True):
-        assert all(("no " in n or "absent" in n) and "no " not in a for a, n in zip(affirmed, negated, strict=True))
+    for name, affirmed, negated in zip(texts.names, texts.affirmed, texts.negated, strict=True):
+        denying, stating = (affirmed, negated) if name == "No Finding" else (negated, affirmed)
+        assert all(("no " in d or "absent" in d) and "no " not in s for d, s in zip(denying, stating, strict=True))
+
+
+def test_no_finding_uses_its_negated_synonyms_flipped() -> None:
+    """Negating "no acute cardiopulmonary process" would be a double negative: the pair is flipped."""
+    texts = finding_pair_texts(["No Finding"], max_synonyms=2)
+    assert texts.affirmed[0][:2] == ("no acute cardiopulmonary process.", "there is no acute cardiopulmonary process.")
+    assert texts.negated[0][:2] == ("acute cardiopulmonary process.", "there is acute cardiopulmonary process.")
+    assert texts.negated[0][len(TRAINING_PAIR_TEMPLATES)] == "acute cardiopulmonary abnormality."
 
 
 def test_pneumothorax_sentences() -> None:
@@ -32,6 +41,6 @@ def test_pneumothorax_sentences() -> None:
 
 def test_no_usable_label_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="pair texts"):
-        finding_pair_texts(["No Finding", "Not A Finding"])
+        finding_pair_texts(["Not A Finding"])
     with pytest.raises(ConfigError, match="max_synonyms"):
         finding_pair_texts(["Pneumothorax"], max_synonyms=0)
