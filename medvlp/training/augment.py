@@ -4,7 +4,7 @@ Image augmentation: random resized crop, small rotation, intensity jitter. No ho
 chest anatomy is lateralised (heart on the left, labels carry left/right laterality), so a flipped
 radiograph would no longer match its report. Text augmentation: sentence shuffling / sub-sampling
 (findings sentences are largely order-independent) and knowledge-base synonym substitution
-(:mod:`medvlp.knowledge.synonym_swap`). Every random draw comes from a per-sample
+(:mod:`medvlp.knowledge.synonym_swap`) and nonce-word insertion (:mod:`medvlp.knowledge.nonce_words`). Every random draw comes from a per-sample
 seed, so a resumed run augments each sample exactly as the uninterrupted run did.
 """
 
@@ -18,6 +18,7 @@ from monai.transforms import Compose, EnsureTyped, RandRotated, RandScaleCropd, 
 
 from medvlp import keys
 from medvlp.data.transforms import HUWindowd, IntensityJitterd, RandResizedCropd, SliceSampled
+from medvlp.knowledge.nonce_words import NonceInserter
 from medvlp.knowledge.synonym_swap import SynonymSwapper
 from medvlp.training.config import DataSection
 
@@ -73,6 +74,7 @@ class SampleAugmenter:
         self.cfg, self.train = cfg, train
         self.pipeline = image_pipeline(cfg, train)
         self.swapper = SynonymSwapper() if train and cfg.augment.synonym_swap > 0 else None
+        self.nonce = NonceInserter() if train and cfg.augment.nonce_words > 0 else None
 
     def __call__(self, sample: dict[str, Any], seed: int = 0) -> dict[str, Any]:
         self.pipeline.set_random_state(seed=seed)
@@ -83,6 +85,8 @@ class SampleAugmenter:
                                               self.cfg.augment.max_sentences)
             if self.swapper is not None:
                 out[keys.REPORT] = self.swapper.swap(out[keys.REPORT], rng, self.cfg.augment.synonym_swap)
+            if self.nonce is not None:
+                out[keys.REPORT] = self.nonce.insert(out[keys.REPORT], rng, self.cfg.augment.nonce_words)
         return out
 
 

@@ -33,10 +33,12 @@ class AugmentSection:
     shuffle_sentences: bool = True
     max_sentences: int | None = None  # keep a random subset of at most this many sentences
     synonym_swap: float = 0.0  # chance that a finding mention becomes another knowledge-base synonym
+    nonce_words: float = 0.0  # chance of an invented word after each report word (unknown words: no meaning)
 
     def __post_init__(self) -> None:
-        if not 0.0 <= self.synonym_swap <= 1.0:
-            raise ConfigError(f"data.augment.synonym_swap is a probability in [0, 1], got {self.synonym_swap}")
+        for name in ("synonym_swap", "nonce_words"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ConfigError(f"data.augment.{name} is a probability in [0, 1], got {getattr(self, name)}")
 
 
 @dataclass

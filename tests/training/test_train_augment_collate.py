@@ -3,10 +3,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 import torch
 from train_fixtures import tiny_tokenizer
 
 from medvlp import keys
+from medvlp.errors import ConfigError
 from medvlp.training.augment import SampleAugmenter, augment_report
 from medvlp.training.collate import PretrainCollate
 from medvlp.training.config import AugmentSection, DataSection
@@ -64,6 +66,17 @@ def test_synonym_swap_rewrites_finding_mentions_in_training_only() -> None:
     assert SampleAugmenter(cfg, train=False)(sample, seed=0)[keys.REPORT] == sample[keys.REPORT]
     plain = DataSection(image_size=(32, 32), augment=AugmentSection(shuffle_sentences=False))
     assert SampleAugmenter(plain, train=True)(sample, seed=0)[keys.REPORT] == sample[keys.REPORT]
+
+
+def test_nonce_words_are_inserted_in_training_only() -> None:
+    sample = {**_sample_2d(), keys.REPORT: "No pneumothorax. Severe pulmonary edema.",
+              keys.SENTENCES: ["No pneumothorax.", "Severe pulmonary edema."]}
+    cfg = DataSection(image_size=(32, 32), augment=AugmentSection(shuffle_sentences=False, nonce_words=0.5))
+    texts = [SampleAugmenter(cfg, train=True)(sample, seed=s)[keys.REPORT] for s in range(10)]
+    assert sum(len(t.split()) > 5 for t in texts) >= 7
+    assert SampleAugmenter(cfg, train=False)(sample, seed=0)[keys.REPORT] == sample[keys.REPORT]
+    with pytest.raises(ConfigError, match="nonce_words"):
+        AugmentSection(nonce_words=1.5)
 
 
 def test_collate_tokenises_and_drops_unusable_samples() -> None:
