@@ -41,7 +41,7 @@ def image_pipeline(cfg: DataSection, train: bool) -> Compose:
     else:
         in_plane = tuple(cfg.image_size)
         steps.append(HUWindowd(IMAGE_KEYS, center=cfg.hu_center, width=cfg.hu_width))
-        steps.append(SliceSampled(cfg.n_slices, mode="window" if use_aug else "uniform"))
+        steps.append(SliceSampled(cfg.n_slices, mode=aug.slice_sampling if use_aug else "uniform"))
         if use_aug:
             side = math.sqrt(aug.crop_scale[0])  # area fraction -> side fraction, in-plane only
             steps.append(RandScaleCropd(IMAGE_KEYS, roi_scale=(side, side, 1.0), max_roi_scale=(1.0, 1.0, 1.0),

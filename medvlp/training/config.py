@@ -34,6 +34,9 @@ class AugmentSection:
     max_sentences: int | None = None  # keep a random subset of at most this many sentences
     synonym_swap: float = 0.0  # chance that a finding mention becomes another knowledge-base synonym
     nonce_words: float = 0.0  # chance of an invented word after each report word (unknown words: no meaning)
+    # 3D: which slices a training volume keeps: one random slice per equal bin over the whole volume
+    # (stratified; a stated finding is never cut away) or a random contiguous run (window)
+    slice_sampling: Literal["stratified", "window"] = "stratified"
 
     def __post_init__(self) -> None:
         for name in ("synonym_swap", "nonce_words"):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pytest
 import torch
 
 from medvlp import keys
@@ -54,3 +55,26 @@ def test_slice_sample_pad_and_subsample() -> None:
     out = win({keys.IMAGE: volume})
     values = out[keys.IMAGE][0, 0, 0].tolist()
     assert values[1] - values[0] == 1 and out[keys.IMAGE_MASK].all()
+
+
+def test_slice_sample_stratified_covers_every_bin() -> None:
+    depth, n = 40, 16
+    volume = torch.arange(float(depth)).view(1, 1, 1, depth)
+    sampler = SliceSample(n, mode="stratified")
+    sampler.set_random_state(3)
+    seen: set[int] = set()
+    for _ in range(20):
+        out, mask = sampler(volume)
+        index = out[0, 0, 0].long()
+        assert bool(mask.all()) and out.shape[-1] == n
+        assert bool((index[1:] > index[:-1]).all())  # ordered, no repeats
+        for b, i in enumerate(index.tolist()):  # pick b lies inside bin b of the whole volume
+            assert round(b * depth / n) <= i < round((b + 1) * depth / n)
+        seen.update(index.tolist())
+    assert len(seen) > n  # the picked slices vary between calls
+    assert min(seen) <= 2 and max(seen) >= depth - 3  # both ends of the volume are reached
+
+
+def test_slice_sample_rejects_unknown_mode() -> None:
+    with pytest.raises(ValueError, match="sampling mode"):
+        SliceSample(4, mode="random")  # type: ignore[arg-type]

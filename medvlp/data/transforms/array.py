@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 from typing import Literal
 
+import numpy as np
+
 import torch
 from monai.transforms import Randomizable, Resize, ScaleIntensityRange, SpatialCrop, Transform
 from monai.utils import convert_to_tensor
@@ -80,28 +82,44 @@ class IntensityJitter(Randomizable, Transform):
 class SliceSample(Randomizable, Transform):
     """Fix the slice count of a volume ``[C, X, Y, Z] -> ([C, X, Y, n], mask bool [n])``.
 
-    Longer volumes: ``uniform`` picks evenly spaced slices (deterministic), ``window`` a random
-    contiguous run. Shorter ones are padded at the end with ``pad_value``; the mask marks real slices.
+    Longer volumes: ``uniform`` picks evenly spaced slices (deterministic); ``stratified`` cuts the
+    volume into ``n`` equal bins and picks one random slice in each, so every part of the volume is
+    still seen (a finding stated by the report is never cropped away) while the exact slices vary;
+    ``window`` takes a random contiguous run (which can drop findings near the ends). Shorter volumes
+    are padded at the end with ``pad_value``; the mask marks real slices.
     """
 
-    def __init__(self, n_slices: int, mode: Literal["uniform", "window"] = "uniform", pad_value: float = 0.0) -> None:
+    def __init__(self, n_slices: int, mode: Literal["uniform", "stratified", "window"] = "uniform",
+                 pad_value: float = 0.0) -> None:
         if n_slices < 1:
             raise ValueError("n_slices must be >= 1")
+        if mode not in ("uniform", "stratified", "window"):
+            raise ValueError(f"unknown slice sampling mode {mode!r}")
         self.n_slices, self.mode, self.pad_value = n_slices, mode, pad_value
         self.start = 0
+        self.offsets = np.zeros(n_slices)
 
     def randomize(self, depth: int) -> None:
         self.start = int(self.R.randint(0, depth - self.n_slices + 1))
+        self.offsets = self.R.uniform(0.0, 1.0, self.n_slices)
+
+    def stratified_index(self, depth: int) -> torch.Tensor:
+        """One slice per bin of ~``depth / n`` whole slices, at the bin's random offset ``[n]``."""
+        edges = np.round(np.arange(self.n_slices + 1) * depth / self.n_slices).astype(np.int64)
+        widths = edges[1:] - edges[:-1]  # >= 1 when depth >= n, so bins never share a slice
+        return torch.from_numpy(edges[:-1] + np.floor(self.offsets * widths).astype(np.int64))
 
     def __call__(self, volume: torch.Tensor, randomize: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
         volume = torch.as_tensor(volume)
         depth, n = volume.shape[-1], self.n_slices
         mask = torch.zeros(n, dtype=torch.bool)
         if depth >= n:
+            if self.mode != "uniform" and randomize:
+                self.randomize(depth)
             if self.mode == "window":
-                if randomize:
-                    self.randomize(depth)
                 index = torch.arange(self.start, self.start + n)
+            elif self.mode == "stratified":
+                index = self.stratified_index(depth)
             else:
                 index = torch.linspace(0, depth - 1, n).round().long()
             mask[:] = True
