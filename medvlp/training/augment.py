@@ -35,19 +35,20 @@ def image_pipeline(cfg: DataSection, train: bool) -> Compose:
         size = (int(cfg.image_size[0]), int(cfg.image_size[1]))
         if use_aug:
             steps.append(RandResizedCropd(size, IMAGE_KEYS, scale=(aug.crop_scale[0], aug.crop_scale[1])))
-            steps.append(RandRotated(IMAGE_KEYS, range_x=radians, prob=0.5, padding_mode="zeros", keep_size=True))
+            if aug.rotate_degrees > 0:
+                steps.append(RandRotated(IMAGE_KEYS, range_x=radians, prob=0.5, padding_mode="zeros", keep_size=True))
         else:
             steps.append(Resized(IMAGE_KEYS, spatial_size=size, mode="bilinear"))
     else:
         in_plane = tuple(cfg.image_size)
         steps.append(HUWindowd(IMAGE_KEYS, center=cfg.hu_center, width=cfg.hu_width))
         steps.append(SliceSampled(cfg.n_slices, mode=aug.slice_sampling if use_aug else "uniform"))
-        if use_aug:
+        if use_aug and aug.crop_scale[0] < 1.0:
             side = math.sqrt(aug.crop_scale[0])  # area fraction -> side fraction, in-plane only
             steps.append(RandScaleCropd(IMAGE_KEYS, roi_scale=(side, side, 1.0), max_roi_scale=(1.0, 1.0, 1.0),
                                         random_size=True))
         steps.append(Resized(IMAGE_KEYS, spatial_size=(*in_plane, -1), mode="trilinear"))
-        if use_aug:  # in-plane rotation (about the slice axis)
+        if use_aug and aug.rotate_degrees > 0:  # in-plane rotation (about the slice axis); 0: no 3D resample
             steps.append(RandRotated(IMAGE_KEYS, range_z=radians, prob=0.5, padding_mode="zeros", keep_size=True))
     if use_aug:
         steps.append(IntensityJitterd(IMAGE_KEYS, brightness=aug.brightness, contrast=aug.contrast))

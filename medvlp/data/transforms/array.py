@@ -10,7 +10,6 @@ import math
 from typing import Literal
 
 import numpy as np
-
 import torch
 from monai.transforms import Randomizable, Resize, ScaleIntensityRange, SpatialCrop, Transform
 from monai.utils import convert_to_tensor
@@ -100,8 +99,10 @@ class SliceSample(Randomizable, Transform):
         self.offsets = np.zeros(n_slices)
 
     def randomize(self, depth: int) -> None:
-        self.start = int(self.R.randint(0, depth - self.n_slices + 1))
-        self.offsets = self.R.uniform(0.0, 1.0, self.n_slices)
+        if self.mode == "window":
+            self.start = int(self.R.randint(0, depth - self.n_slices + 1))
+        elif self.mode == "stratified":
+            self.offsets = self.R.uniform(0.0, 1.0, self.n_slices)
 
     def stratified_index(self, depth: int) -> torch.Tensor:
         """One slice per bin of ~``depth / n`` whole slices, at the bin's random offset ``[n]``."""
