@@ -4,6 +4,8 @@ Reads shards through :class:`medvlp.data.datasets.ShardMapDataset` (label fracti
 fixed nested subsets in ``splits.json``), windows CT to [0, 1] and brings every image to one size so
 a split stacks into a single tensor ``[N, 1, *image_size]``. 2D segmentation masks stored by ingest
 come along as ``masks [N, *image_size]`` (nearest-neighbour to the same size) with ``has_mask [N]``.
+Volumes keep their physical z extent (``z_extent_mm [N]``): resampling to a fixed slice count changes
+the slice spacing, and a slice-pooling encoder codes slice positions in millimetres.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ class EvalSplit:
     sample_keys: list[str] = field(default_factory=list)
     masks: np.ndarray | None = None  # int64 [N, H, W] segmentation targets, when the dataset has them
     has_mask: np.ndarray | None = None  # bool [N]: row i has a real mask (rows without one hold zeros)
+    z_extent_mm: np.ndarray | None = None  # float [N]: volumes' z extent in mm (None: 2D, or unknown)
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -47,7 +50,8 @@ class EvalSplit:
         return EvalSplit(self.images[torch.as_tensor(rows)], self.labels[rows], self.label_names,
                          pick(self.patients), pick(self.studies), pick(self.reports), pick(self.sample_keys),
                          None if self.masks is None else self.masks[rows],
-                         None if self.has_mask is None else self.has_mask[rows])
+                         None if self.has_mask is None else self.has_mask[rows],
+                         None if self.z_extent_mm is None else self.z_extent_mm[rows])
 
     def with_masks(self) -> EvalSplit:
         """The rows that have a segmentation mask (all rows when every row has one)."""
@@ -69,6 +73,16 @@ def fit_mask(mask: torch.Tensor, size: Sequence[int] | None) -> np.ndarray:
     if size is not None and tuple(mask.shape) != tuple(size):
         mask = F.interpolate(mask[None, None].float(), size=tuple(size), mode="nearest-exact")[0, 0]
     return mask.numpy().astype(np.int64)
+
+
+def z_extent_mm(depth: int, spacing: Sequence[float], positions: Sequence[float]) -> float | None:
+    """Physical z extent of ``depth`` slices: slice spacing x depth (from ``spacing`` or the slice
+    positions), or None when neither is known."""
+    if len(spacing) == 3 and float(spacing[2]) > 0:
+        return float(spacing[2]) * depth
+    if len(positions) == depth and depth > 1:
+        return abs(float(positions[-1]) - float(positions[0])) * depth / (depth - 1)
+    return None
 
 
 def load_split(
@@ -102,6 +116,7 @@ def load_split(
     reports: list[str] = []
     names: list[str] = []
     masks: list[np.ndarray | None] = []
+    extents: list[float | None] = []
     label_names: list[str] = []
     for i in range(len(dataset)):
         if max_samples is not None and len(images) >= max_samples:
@@ -115,6 +130,8 @@ def load_split(
         image = sample[keys.IMAGE].float()
         if image.ndim == 4:
             image = HUWindow(*window)(image)
+            extents.append(z_extent_mm(int(image.shape[-1]), sample[keys.SPACING].tolist(),
+                                       sample[keys.SLICE_POSITIONS].tolist()))
         images.append(fit_size(image, image_size))
         labels.append(sample[keys.LABELS].numpy())
         patients.append(str(sample[keys.PATIENT]))
@@ -131,5 +148,7 @@ def load_split(
     if has_mask.any():
         blank = np.zeros(tuple(images[0].shape[1:]), dtype=np.int64)
         stacked = np.stack([blank if m is None else m for m in masks])
+    known = bool(extents) and len(extents) == len(images) and all(e is not None for e in extents)
     return EvalSplit(torch.stack(images), np.stack(labels).astype(np.float64),
-                     label_names, patients, studies, reports, names, stacked, has_mask if has_mask.any() else None)
+                     label_names, patients, studies, reports, names, stacked, has_mask if has_mask.any() else None,
+                     np.asarray(extents, dtype=np.float64) if known else None)

@@ -40,6 +40,13 @@ class Preprocessing:
         return (images - mean) / std
 
 
+def resampled_positions(z_extent_mm: torch.Tensor, n_slices: int) -> torch.Tensor:
+    """Slice centres ``[B, n]`` (mm from the volume's edge) of ``n`` slices resampled over ``[B]`` extents
+    (the ``align_corners=False`` grid of ``F.interpolate``)."""
+    centres = (torch.arange(n_slices, dtype=torch.float32) + 0.5) / n_slices  # [n]
+    return centres[None] * torch.as_tensor(z_extent_mm, dtype=torch.float32).reshape(-1, 1)
+
+
 TextFn = Callable[[Sequence[str]], torch.Tensor]  # texts -> [T, D] embeddings
 PyramidFn = Callable[[torch.Tensor], list[torch.Tensor]]  # [B, C, H, W] -> [B, C_i, H_i, W_i] fine->coarse
 
@@ -64,6 +71,7 @@ class EvalEncoder(nn.Module):
         logit_scale: float = 100.0,
         identity: str | None = None,
         spatial_dims: int | None = None,
+        takes_slice_positions: bool = False,
     ) -> None:
         super().__init__()
         self.name = name
@@ -76,6 +84,7 @@ class EvalEncoder(nn.Module):
         self.logit_scale = logit_scale
         self.identity = identity or name
         self.spatial_dims = spatial_dims  # 2 or 3; None = unknown (not checked against datasets)
+        self.takes_slice_positions = takes_slice_positions  # image_fn(x, slice_positions=[B, Z] mm)
 
     @property
     def has_text(self) -> bool:
@@ -85,9 +94,16 @@ class EvalEncoder(nn.Module):
     def has_pyramid(self) -> bool:
         return self._pyramid_fn is not None
 
-    def encode_image(self, images: torch.Tensor) -> torch.Tensor:
-        """``[B, C, *S]`` in [0, 1] -> embeddings ``[B, D]`` (not normalised; callers normalise)."""
-        return self._image_fn(self.preprocessing(images))
+    def encode_image(self, images: torch.Tensor, z_extent_mm: torch.Tensor | None = None) -> torch.Tensor:
+        """``[B, C, *S]`` in [0, 1] -> embeddings ``[B, D]`` (not normalised; callers normalise).
+
+        ``z_extent_mm [B]``: each volume's z extent; an encoder that codes slice positions then gets the
+        mm positions of the (resampled) slices it is given, evenly spread over that extent.
+        """
+        x = self.preprocessing(images)
+        if z_extent_mm is None or not self.takes_slice_positions:
+            return self._image_fn(x)
+        return self._image_fn(x, slice_positions=resampled_positions(z_extent_mm, int(x.shape[-1])))  # type: ignore[call-arg]
 
     def encode_text(self, texts: Sequence[str]) -> torch.Tensor:
         """``T`` strings -> ``[T, D]``; raises if the model has no text tower."""

@@ -29,8 +29,11 @@ class ClassifierHead(nn.Module):
         self.encoder = encoder
         self.head = nn.Sequential(nn.LayerNorm(embed_dim), nn.Linear(embed_dim, num_classes))
 
-    def forward(self, images: torch.Tensor) -> torch.Tensor:
-        return self.head(self.encoder.encode_image(images).float())
+    def forward(self, images: torch.Tensor, z_extent_mm: torch.Tensor | None = None) -> torch.Tensor:
+        """``[B, C, *S]`` (+ volumes' z extents ``[B]`` mm, NaN = unknown) -> logits ``[B, K]``."""
+        if z_extent_mm is not None and bool(torch.isnan(z_extent_mm).any()):
+            z_extent_mm = None
+        return self.head(self.encoder.encode_image(images, z_extent_mm).float())
 
 
 @dataclass
@@ -70,10 +73,18 @@ def _masked_bce(logits: torch.Tensor, targets: torch.Tensor, valid: torch.Tensor
     return (loss * valid).sum() / valid.sum().clamp_min(1.0)
 
 
+def _extents(n: int, extents: np.ndarray | torch.Tensor | None) -> torch.Tensor:
+    """Volumes' z extents ``[n]`` mm as a tensor (NaN where unknown: the encoder's default positions)."""
+    return torch.full((n,), math.nan) if extents is None else torch.as_tensor(extents, dtype=torch.float32)
+
+
 @torch.no_grad()
-def predict(model: nn.Module, images: torch.Tensor, batch_size: int) -> np.ndarray:
+def predict(model: nn.Module, images: torch.Tensor, batch_size: int,
+            z_extent_mm: np.ndarray | torch.Tensor | None = None) -> np.ndarray:
     model.eval()
-    return torch.cat([model(b).sigmoid() for b in torch.split(images, batch_size)]).numpy().astype(np.float64)
+    extents = _extents(len(images), z_extent_mm)
+    return torch.cat([model(b, e).sigmoid() for b, e in zip(torch.split(images, batch_size), extents.split(batch_size),
+                                                              strict=True)]).numpy().astype(np.float64)
 
 
 def fine_tune(
@@ -83,10 +94,12 @@ def fine_tune(
     test_images: torch.Tensor,
     config: FineTuneConfig,
     seed: int,
+    z_extents_mm: tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None] = (None, None, None),
 ) -> FineTuneResult:
     """Train on (images [N, C, *S], targets [N, K], valid [N, K]); test once with the best weights.
 
     ``encoder`` is deep-copied, so the caller's model stays untouched for the next run.
+    ``z_extents_mm``: the volumes' z extents of train / validation / test (see ``EvalSplit``), or None.
     """
     generator = torch.Generator().manual_seed(seed)
     with torch.random.fork_rng(devices=[]):  # seeded head init without touching the global RNG
@@ -97,7 +110,8 @@ def fine_tune(
          {"params": model.head.parameters(), "lr": config.head_lr}],
         weight_decay=config.weight_decay,
     )
-    data = TensorDataset(train[0], torch.as_tensor(train[1]).float(), torch.as_tensor(train[2]).float())
+    data = TensorDataset(train[0], torch.as_tensor(train[1]).float(), torch.as_tensor(train[2]).float(),
+                         _extents(len(train[0]), z_extents_mm[0]))
     loader = DataLoader(data, batch_size=config.batch_size, shuffle=True, generator=generator)
     total = config.epochs * len(loader)
     scheduler = torch.optim.lr_scheduler.LambdaLR(
@@ -105,12 +119,13 @@ def fine_tune(
     best_state, best_value, best_epoch, history, stale = None, -math.inf, -1, [], 0
     for epoch in range(config.epochs):
         model.train()
-        for images, targets, valid in loader:
+        for images, targets, valid, extents in loader:
             optimizer.zero_grad()
-            _masked_bce(model(images), targets, valid).backward()
+            _masked_bce(model(images, extents), targets, valid).backward()
             optimizer.step()
             scheduler.step()
-        value = macro_values(validation[1], predict(model, validation[0], config.batch_size), validation[2])
+        value = macro_values(validation[1], predict(model, validation[0], config.batch_size, z_extents_mm[1]),
+                             validation[2])
         # AUROC when defined; accuracy otherwise (both: higher is better)
         score = value["macro_auroc"] if not np.isnan(value["macro_auroc"]) else value["macro_accuracy"]
         history.append(float(score))
@@ -122,4 +137,4 @@ def fine_tune(
                 break
     assert best_state is not None
     model.load_state_dict(best_state)
-    return FineTuneResult(predict(model, test_images, config.batch_size), best_epoch, history)
+    return FineTuneResult(predict(model, test_images, config.batch_size, z_extents_mm[2]), best_epoch, history)

@@ -149,7 +149,8 @@ def wrap_vlp_model(model: Any, name: str, identity: str | None = None) -> EvalEn
     return EvalEncoder(name, model, model.encode_image, int(model.config.embed_dim), pre,
                        text_fn=model.encode_text, pyramid_fn=visual.forward_pyramid,
                        logit_scale=float(model.scale().detach()), identity=identity or name,
-                       spatial_dims=int(getattr(visual, "spatial_dims", 0)) or None)
+                       spatial_dims=int(getattr(visual, "spatial_dims", 0)) or None,
+                       takes_slice_positions=int(getattr(visual, "spatial_dims", 0)) == 3)
 
 
 @ENCODER_LOADERS.register("toy")

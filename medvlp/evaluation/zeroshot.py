@@ -71,10 +71,14 @@ def scores_from_embeddings(
 
 
 @torch.no_grad()
-def encode_images(model: EvalEncoder, batches: Iterable[torch.Tensor]) -> torch.Tensor:
-    """Embed image batches ``[B, C, *S]`` -> ``[N, D]`` (eval mode, no grad)."""
+def encode_images(model: EvalEncoder, batches: Iterable[torch.Tensor],
+                  z_extents: Iterable[torch.Tensor] | None = None) -> torch.Tensor:
+    """Embed image batches ``[B, C, *S]`` -> ``[N, D]`` (eval mode, no grad); volumes may come with
+    their z extents ``[B]`` mm (see :meth:`EvalEncoder.encode_image`)."""
     model.eval()
-    return torch.cat([model.encode_image(b).float() for b in batches])
+    if z_extents is None:
+        return torch.cat([model.encode_image(b).float() for b in batches])
+    return torch.cat([model.encode_image(b, e).float() for b, e in zip(batches, z_extents, strict=True)])
 
 
 def as_eval_encoder(model: Any) -> EvalEncoder:

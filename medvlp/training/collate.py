@@ -14,7 +14,8 @@ PASSTHROUGH = (keys.KEY, keys.REPORT, keys.STUDY, keys.PATIENT)
 
 
 class PretrainCollate:
-    """``list[sample] -> batch``: IMAGE ``[B, C, ...]``, INPUT_IDS/ATTENTION_MASK ``[B, L]``, LABELS ``[B, K]``.
+    """``list[sample] -> batch``: IMAGE ``[B, C, ...]``, INPUT_IDS/ATTENTION_MASK ``[B, L]``, LABELS ``[B, K]``;
+    volumes also IMAGE_MASK ``[B, Z]`` and, when every sample has them, SLICE_POSITIONS ``[B, Z]`` mm.
 
     Samples that cannot train (empty report, non-finite pixels) are dropped and counted; a batch
     left empty becomes ``None`` (the module skips it).
@@ -45,6 +46,11 @@ class PretrainCollate:
             batch[keys.LABELS] = torch.stack([s[keys.LABELS] for s in kept])
         if all(keys.IMAGE_MASK in s for s in kept):
             batch[keys.IMAGE_MASK] = torch.stack([torch.as_tensor(s[keys.IMAGE_MASK]) for s in kept])
+        depth = batch[keys.IMAGE].shape[-1]
+        if batch[keys.IMAGE].ndim == 5 and all(len(s.get(keys.SLICE_POSITIONS, ())) == depth for s in kept):
+            # mm positions of the slices given (``SliceSampled``); without them the encoder assumes 1 mm
+            batch[keys.SLICE_POSITIONS] = torch.stack(
+                [torch.as_tensor(s[keys.SLICE_POSITIONS], dtype=torch.float32) for s in kept])
         for key in PASSTHROUGH:
             batch[key] = [s.get(key) for s in kept]
         return batch

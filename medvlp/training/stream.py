@@ -41,11 +41,16 @@ def worker_batches_before(start_batch: int, worker: int, n_workers: int) -> int:
 
 
 def unusable_reason(sample: Sample) -> str | None:
-    """Why a decoded sample cannot train (empty report, non-finite pixels), or None."""
+    """Why a decoded sample cannot train (empty report, non-finite pixels, slice positions that do not
+    match its slices), or None."""
     if not str(sample.get(keys.REPORT) or "").strip():
         return "empty report"
     if not torch.isfinite(sample[keys.IMAGE]).all():
         return "non-finite pixels"
+    positions = sample.get(keys.SLICE_POSITIONS)
+    image = sample[keys.IMAGE]
+    if image.ndim == 4 and positions is not None and 0 < len(positions) != image.shape[-1]:
+        return "slice positions do not match the volume"
     return None
 
 

@@ -78,3 +78,27 @@ def test_slice_sample_stratified_covers_every_bin() -> None:
 def test_slice_sample_rejects_unknown_mode() -> None:
     with pytest.raises(ValueError, match="sampling mode"):
         SliceSample(4, mode="random")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("mode", ["uniform", "stratified", "window"])
+def test_slice_sampled_keeps_the_positions_of_the_chosen_slices(mode: str) -> None:
+    depth = 12
+    volume = torch.arange(float(depth)).view(1, 1, 1, depth)
+    positions = torch.arange(depth, dtype=torch.float64) * 2.5 - 100.0  # mm, 2.5 mm apart
+    sampler = SliceSampled(5, mode=mode)
+    sampler.set_random_state(7)
+    out = sampler({keys.IMAGE: volume, keys.SLICE_POSITIONS: positions})
+    index = out[keys.IMAGE][0, 0, 0].long()
+    assert out[keys.SLICE_POSITIONS].dtype == torch.float32
+    assert out[keys.SLICE_POSITIONS].tolist() == (positions[index]).float().tolist()
+
+
+def test_slice_sampled_pads_positions_and_drops_missing_ones() -> None:
+    volume = torch.zeros(1, 2, 2, 3)
+    out = SliceSampled(5)({keys.IMAGE: volume, keys.SLICE_POSITIONS: torch.tensor([0.0, 5.0, 10.0])})
+    assert out[keys.IMAGE_MASK].tolist() == [True] * 3 + [False] * 2
+    assert out[keys.SLICE_POSITIONS].tolist()[:3] == [0.0, 5.0, 10.0] and len(out[keys.SLICE_POSITIONS]) == 5
+    none = SliceSampled(2)({keys.IMAGE: volume, keys.SLICE_POSITIONS: torch.zeros(0)})
+    assert keys.SLICE_POSITIONS not in none
+    with pytest.raises(ValueError, match="2 slice positions for a volume of 3 slices"):
+        SliceSampled(2)({keys.IMAGE: volume, keys.SLICE_POSITIONS: torch.zeros(2)})

@@ -91,3 +91,30 @@ def test_collate_tokenises_and_drops_unusable_samples() -> None:
     assert batch[keys.IMAGE].shape == (2, 1, 4, 4) and batch[keys.LABELS].shape == (2, 2)
     assert batch[keys.INPUT_IDS].shape == (2, 6) and batch[keys.ATTENTION_MASK][0].tolist() == [1] * 5 + [0]
     assert collate([empty]) is None and collate.skips.counts == {"empty report": 2, "non-finite pixels": 1}
+
+
+def test_3d_pipeline_and_collate_carry_the_sampled_slice_positions() -> None:
+    cfg = DataSection(dims=3, image_size=[8, 8], n_slices=4)
+    collate = PretrainCollate(tiny_tokenizer())
+    positions = torch.arange(10, dtype=torch.float64) * 6.0 - 30.0  # ingest: one mm position per slice
+    samples = []
+    for i in range(2):
+        volume = torch.arange(10.0).view(1, 1, 1, 10).expand(1, 12, 12, 10) * 100.0
+        samples.append(SampleAugmenter(cfg, train=True)(
+            {keys.KEY: f"v{i}", keys.IMAGE: volume, keys.REPORT: "small effusion",
+             keys.SLICE_POSITIONS: positions}, seed=i))
+    batch = collate(samples)
+    assert batch[keys.SLICE_POSITIONS].shape == (2, 4)
+    for sample, row in zip(samples, batch[keys.SLICE_POSITIONS], strict=True):
+        assert row.tolist() == sample[keys.SLICE_POSITIONS].tolist()
+        assert bool((row[1:] > row[:-1]).all()) and float(row.min()) >= -30.0 and float(row.max()) <= 24.0
+    without = [{k: v for k, v in s.items() if k != keys.SLICE_POSITIONS} for s in samples]
+    assert keys.SLICE_POSITIONS not in collate(without)  # one sample lacking them: the encoder's default
+
+
+def test_a_volume_whose_positions_do_not_match_its_slices_is_skipped() -> None:
+    from medvlp.training.stream import unusable_reason
+
+    sample = {keys.IMAGE: torch.zeros(1, 4, 4, 6), keys.REPORT: "x", keys.SLICE_POSITIONS: torch.zeros(5)}
+    assert unusable_reason(sample) == "slice positions do not match the volume"
+    assert unusable_reason({**sample, keys.SLICE_POSITIONS: torch.zeros(0)}) is None

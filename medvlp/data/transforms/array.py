@@ -97,6 +97,7 @@ class SliceSample(Randomizable, Transform):
         self.n_slices, self.mode, self.pad_value = n_slices, mode, pad_value
         self.start = 0
         self.offsets = np.zeros(n_slices)
+        self.index = torch.zeros(0, dtype=torch.long)  # source slices of the last call (real slices only)
 
     def randomize(self, depth: int) -> None:
         if self.mode == "window":
@@ -124,7 +125,20 @@ class SliceSample(Randomizable, Transform):
             else:
                 index = torch.linspace(0, depth - 1, n).round().long()
             mask[:] = True
+            self.index = index
             return volume[..., index], mask
         pad = volume.new_full((*volume.shape[:-1], n - depth), self.pad_value)
         mask[:depth] = True
+        self.index = torch.arange(depth)
         return torch.cat([volume, pad], dim=-1), mask
+
+    def take_positions(self, positions: torch.Tensor) -> torch.Tensor:
+        """Slice positions ``[Z]`` (mm) of the source volume -> those of the last call's output ``[n]``.
+
+        Padded slices repeat the last real position (the mask excludes them everywhere downstream).
+        """
+        picked = torch.as_tensor(positions, dtype=torch.float32)[self.index]
+        if len(picked) < self.n_slices:
+            fill = picked[-1:] if len(picked) else torch.zeros(1)
+            picked = torch.cat([picked, fill.expand(self.n_slices - len(picked))])
+        return picked

@@ -56,15 +56,31 @@ class IntensityJitterd(_Wrapped):
 
 
 class SliceSampled(_Wrapped):
-    """Sample/pad slices of ``keys.IMAGE`` and store the real-slice mask under ``keys.IMAGE_MASK``."""
+    """Sample/pad slices of ``keys.IMAGE``, store the real-slice mask under ``keys.IMAGE_MASK`` and keep the
+    slice positions (mm, ``keys.SLICE_POSITIONS``) of the chosen slices, so the encoder's position codes
+    describe the slices it is given.
+
+    A sample with one position per source slice gets the chosen ones (``float32 [n]``); a sample without
+    positions (an empty list: 2D, or no geometry) keeps none; a count that matches neither is an error.
+    """
 
     def __init__(self, n_slices: int, mode: str = "uniform", pad_value: float = 0.0,
-                 image_key: str = keys.IMAGE, mask_key: str = keys.IMAGE_MASK) -> None:
+                 image_key: str = keys.IMAGE, mask_key: str = keys.IMAGE_MASK,
+                 positions_key: str = keys.SLICE_POSITIONS) -> None:
         super().__init__(SliceSample(n_slices, mode, pad_value), (image_key,))  # type: ignore[arg-type]
-        self.mask_key = mask_key
+        self.mask_key, self.positions_key = mask_key, positions_key
 
     def __call__(self, data: Mapping[Hashable, Any]) -> dict[Hashable, Any]:
         out = dict(data)
         for key in self.key_iterator(out):
+            depth = int(out[key].shape[-1])
             out[key], out[self.mask_key] = self.inner(out[key])
+            positions = out.get(self.positions_key)
+            if positions is None or len(positions) == 0:
+                out.pop(self.positions_key, None)
+                continue
+            if len(positions) != depth:
+                raise ValueError(f"{len(positions)} slice positions for a volume of {depth} slices "
+                                 f"(sample {out.get(keys.KEY)!r})")
+            out[self.positions_key] = self.inner.take_positions(positions)
         return out

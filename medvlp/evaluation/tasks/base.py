@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
+import torch
 
 from medvlp.evaluation.data import EvalSplit
 from medvlp.evaluation.encoders import EvalEncoder
@@ -52,7 +53,8 @@ class FeatureCache:
         key = (model.identity, dataset, split, fraction)
         if key not in self._store:
             batches = data.images.split(self.batch_size)
-            self._store[key] = encode_images(model, batches).numpy().astype(np.float64)
+            extents = None if data.z_extent_mm is None else torch.as_tensor(data.z_extent_mm).split(self.batch_size)
+            self._store[key] = encode_images(model, batches, extents).numpy().astype(np.float64)
         return self._store[key]
 
 

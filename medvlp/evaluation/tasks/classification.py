@@ -145,7 +145,7 @@ class FineTuneTask(Task):
                                 p.warmup_fraction, p.patience)
         result = fine_tune(ctx.model, (train.images, *_targets(train.labels, p.uncertain)),
                            (valid.images, *_targets(valid.labels, p.uncertain)), test.images, config,
-                           ctx.seed or 0)
+                           ctx.seed or 0, (train.z_extent_mm, valid.z_extent_mm, test.z_extent_mm))
         out = classification_output(test.labels, result.test_scores, test.label_names, test.patients,
                                     ctx.bootstrap, ctx.rng(), p.uncertain)
         out.metrics["best_epoch"] = result.best_epoch
