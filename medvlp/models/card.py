@@ -102,7 +102,7 @@ def load_pretrained(directory: str | Path, min_loaded: float = 1.0, verify: bool
     # The text tower is rebuilt from the saved HF config (no weights, no original folder needed).
     text = config_data["text"]
     text["params"] = {"path": str(directory / card["text_config"]), "load_weights": False,
-                      **{k: v for k, v in text["params"].items() if k in ("pooling", "max_length")}}
+                      **{k: v for k, v in text["params"].items() if k in ("pooling", "max_length", "drop_unseen_tokens")}}
     text["encoder"] = "hf"
     text["tokenizer_path"] = None
     config = from_dict(ModelConfig, config_data)

@@ -2,6 +2,11 @@
 
 Reports or sentences -> token features ``[B, L, D]`` -> pooled ``[B, D]`` (CLS or masked mean).
 Sentence-level input ``[B, S, L]`` pools per sentence into ``[B, S, D]``.
+
+A tower trained from scratch (``drop_unseen_tokens``) records which token ids it was trained on; at
+inference it leaves out the others. Their embeddings are still the random initial values, so reading
+them adds noise and nothing else: a zero-shot prompt worded with words the reports never use would
+otherwise move by as much as its negation does (benchmarks/RESULTS.md, session 5).
 """
 
 from __future__ import annotations
@@ -47,11 +52,30 @@ def pool_tokens(tokens: Tensor, mask: Tensor, pooling: Pooling) -> Tensor:
     return (tokens * weights).sum(1) / weights.sum(1).clamp_min(1.0)
 
 
+def keep_tokens(input_ids: Tensor, mask: Tensor, keep: Tensor, pad_id: int) -> tuple[Tensor, Tensor]:
+    """Left-pack the tokens of ``input_ids [N, L]`` where ``mask & keep``; the rest becomes padding.
+
+    Shapes are kept (``[N, L]``), so kept tokens get consecutive positions as in an input without the
+    dropped ones.
+    """
+    kept = mask & keep
+    order = torch.argsort((~kept).to(torch.int8), dim=1, stable=True)  # kept first, in their order
+    packed_mask = kept.gather(1, order)
+    packed_ids = input_ids.gather(1, order).masked_fill(~packed_mask, pad_id)
+    return packed_ids, packed_mask
+
+
 class TextEncoder(nn.Module):
-    """A transformers encoder plus the tokenizer that goes with it."""
+    """A transformers encoder plus the tokenizer that goes with it.
+
+    ``drop_unseen_tokens``: keep a persistent buffer ``seen_tokens [V]`` (1.0 for every token id a
+    training forward has read) and, in eval mode, leave out the token ids never seen (only for towers
+    trained from scratch; a pretrained tower knows its whole vocabulary). Until some token is seen
+    nothing is left out, so an untrained tower reads its input whole.
+    """
 
     def __init__(self, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, pooling: Pooling = "cls",
-                 max_length: int = 128) -> None:
+                 max_length: int = 128, drop_unseen_tokens: bool = False) -> None:
         super().__init__()
         if pooling not in ("cls", "mean"):
             raise ConfigError(f"text pooling must be 'cls' or 'mean', got {pooling!r}")
@@ -64,6 +88,24 @@ class TextEncoder(nn.Module):
         self.pooling: Pooling = pooling
         self.max_length = max_length
         self.embed_dim = int(model.config.hidden_size)
+        self.drop_unseen_tokens = drop_unseen_tokens
+        # float, not bool: DDP broadcasts it, EMA averages it (> 0 means seen), safetensors stores it
+        n_ids = max(int(model.config.vocab_size), len(tokenizer))
+        self.seen_tokens: Tensor | None
+        self.register_buffer("seen_tokens", torch.zeros(n_ids) if drop_unseen_tokens else None)
+
+    def _track_or_drop_unseen(self, ids: Tensor, mask: Tensor) -> tuple[Tensor, Tensor]:
+        """Training: mark the ids read as seen. Eval: leave out ids never seen (``[N, L]`` in and out)."""
+        seen = self.seen_tokens
+        if seen is None:
+            return ids, mask
+        if self.training:
+            with torch.no_grad():
+                seen[ids[mask]] = 1.0
+            return ids, mask
+        if not bool((seen > 0).any()):
+            return ids, mask
+        return keep_tokens(ids, mask, seen[ids] > 0, int(self.tokenizer.pad_token_id or 0))
 
     def tokenize(self, texts: Sequence[str], device: torch.device | str | None = None) -> dict[str, Tensor]:
         """Texts -> ``input_ids`` / ``attention_mask`` ``[B, L]`` (padded to the longest, truncated)."""
@@ -92,6 +134,7 @@ class TextEncoder(nn.Module):
         mask = torch.ones_like(input_ids, dtype=torch.bool) if attention_mask is None else attention_mask.bool()
         shape = input_ids.shape
         flat_ids, flat_mask = input_ids.reshape(-1, shape[-1]), mask.reshape(-1, shape[-1])
+        flat_ids, flat_mask = self._track_or_drop_unseen(flat_ids, flat_mask)
         # A row with no real token (empty report, missing sentence) would make attention softmax over
         # nothing; let it see its first position and zero its mean-pool weights instead.
         empty = ~flat_mask.any(1)
@@ -102,7 +145,7 @@ class TextEncoder(nn.Module):
         return TextEncoderOutput(
             pooled=pooled.reshape(*shape[:-1], -1),
             tokens=hidden.reshape(*shape, -1),
-            mask=mask,
+            mask=flat_mask.reshape(shape),
         )
 
     def set_grad_checkpointing(self, enable: bool = True) -> None:
@@ -121,7 +164,8 @@ TEXT_ENCODERS: Registry[TextEncoder] = Registry("text encoder")
 
 @TEXT_ENCODERS.register("hf")
 def hf_text_encoder(path: str | Path, tokenizer: PreTrainedTokenizerBase | None = None, pooling: Pooling = "cls",
-                    max_length: int = 128, load_weights: bool = True) -> TextEncoder:
+                    max_length: int = 128, load_weights: bool = True, drop_unseen_tokens: bool = False
+                    ) -> TextEncoder:
     """Any AutoModel in a local folder (CXR-BERT, BioClinicalBERT, PubMedBERT...), its tokenizer too.
 
     ``load_weights=False`` builds the architecture from the folder's config only (weights come later,
@@ -134,25 +178,25 @@ def hf_text_encoder(path: str | Path, tokenizer: PreTrainedTokenizerBase | None 
         model = AutoModel.from_pretrained(str(folder), local_files_only=True, dtype=torch.float32)
     else:
         model = AutoModel.from_config(AutoConfig.from_pretrained(str(folder), local_files_only=True))
-    return TextEncoder(model, tokenizer or load_tokenizer(folder), pooling, max_length)
+    return TextEncoder(model, tokenizer or load_tokenizer(folder), pooling, max_length, drop_unseen_tokens)
 
 
 @TEXT_ENCODERS.register("bert")
 def bert_text_encoder(tokenizer: PreTrainedTokenizerBase | None = None, pooling: Pooling = "cls",
-                      max_length: int = 128, **config: Any) -> TextEncoder:
+                      max_length: int = 128, drop_unseen_tokens: bool = False, **config: Any) -> TextEncoder:
     """A randomly initialised BERT sized by ``config`` (BertConfig fields), vocabulary from the tokenizer."""
     tokenizer = tokenizer or builtin_tokenizer()
     bert_config = BertConfig(vocab_size=len(tokenizer), pad_token_id=tokenizer.pad_token_id or 0,
                              max_position_embeddings=max(512, max_length), **config)
-    return TextEncoder(BertModel(bert_config), tokenizer, pooling, max_length)
+    return TextEncoder(BertModel(bert_config), tokenizer, pooling, max_length, drop_unseen_tokens)
 
 
 @TEXT_ENCODERS.register("tiny_bert")
 def tiny_bert_text_encoder(tokenizer: PreTrainedTokenizerBase | None = None, pooling: Pooling = "cls",
-                           max_length: int = 64, **config: Any) -> TextEncoder:
+                           max_length: int = 64, drop_unseen_tokens: bool = False, **config: Any) -> TextEncoder:
     """Two layers, hidden 64: seconds to train on CPU."""
     sizes = {"hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 128}
-    return bert_text_encoder(tokenizer, pooling, max_length, **{**sizes, **config})
+    return bert_text_encoder(tokenizer, pooling, max_length, drop_unseen_tokens, **{**sizes, **config})
 
 
 def create_text_encoder(name: str, /, **kwargs: Any) -> TextEncoder:

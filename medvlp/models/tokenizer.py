@@ -40,6 +40,26 @@ def train_tokenizer(texts: Iterable[str], vocab_size: int = 1000, lowercase: boo
     return _wrap(tokenizer)
 
 
+def train_word_tokenizer(texts: Iterable[str], vocab_size: int = 1000, lowercase: bool = True
+                         ) -> PreTrainedTokenizerFast:
+    """A BERT tokenizer whose vocabulary is whole words only: the ``vocab_size`` - 5 most frequent words of
+    ``texts`` (ties alphabetical, so the same corpus always gives the same vocabulary).
+
+    Without sub-word pieces a word outside the vocabulary is one [UNK], never a string of pieces learnt
+    from other words; for a tower trained from scratch on a small report corpus those pieces would carry
+    meanings of unrelated words into unseen ones.
+    """
+    probe = _bert_pipeline(Tokenizer(models.WordPiece({"[UNK]": 0}, unk_token="[UNK]")), lowercase)
+    counts: dict[str, int] = {}
+    for text in texts:
+        normalised = probe.normalizer.normalize_str(text) if probe.normalizer else text
+        for word, _ in probe.pre_tokenizer.pre_tokenize_str(normalised):
+            counts[word] = counts.get(word, 0) + 1
+    words = sorted(counts, key=lambda w: (-counts[w], w))[: max(0, vocab_size - len(SPECIAL_TOKENS))]
+    vocab = {token: i for i, token in enumerate([*SPECIAL_TOKENS, *words])}
+    return _wrap(_bert_pipeline(Tokenizer(models.WordPiece(vocab, unk_token="[UNK]")), lowercase))
+
+
 def _bert_pipeline(tokenizer: Tokenizer, lowercase: bool) -> Tokenizer:
     tokenizer.normalizer = normalizers.BertNormalizer(lowercase=lowercase, strip_accents=lowercase)
     tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
@@ -82,27 +102,32 @@ def load_tokenizer(path: str | Path) -> PreTrainedTokenizerBase:
     return AutoTokenizer.from_pretrained(str(path), local_files_only=True)
 
 
-def vocabulary_gaps(tokenizer: PreTrainedTokenizerBase, texts: Iterable[str]) -> dict[str, list[str]]:
-    """Words of ``texts`` the tokenizer does not hold whole: ``unknown`` (some piece is [UNK]) and
-    ``split`` (spelled from several word pieces, so their meaning must be composed from the pieces).
-
-    Words are the tokenizer's own pre-tokenisation (BERT: whitespace and punctuation), lowercased when
-    the tokenizer lowercases; each list is sorted and without duplicates.
-    """
-    unk = tokenizer.unk_token
-    unknown: set[str] = set()
-    split: set[str] = set()
+def tokenizer_words(tokenizer: PreTrainedTokenizerBase, texts: Iterable[str]) -> list[str]:
+    """Distinct words of ``texts`` in the tokenizer's own pre-tokenisation (BERT: whitespace and punctuation,
+    lowercased when the tokenizer lowercases), sorted."""
     backend = getattr(tokenizer, "backend_tokenizer", None)
+    words: set[str] = set()
     for text in texts:
         if backend is not None:
             normalised = backend.normalizer.normalize_str(text) if backend.normalizer else text
-            words = [w for w, _ in backend.pre_tokenizer.pre_tokenize_str(normalised)]
+            words.update(w for w, _ in backend.pre_tokenizer.pre_tokenize_str(normalised))
         else:
-            words = text.split()
-        for word in words:
-            pieces = tokenizer.tokenize(word)
-            if unk in pieces:
-                unknown.add(word)
-            elif len(pieces) > 1:
-                split.add(word)
-    return {"unknown": sorted(unknown), "split": sorted(split)}
+            words.update(text.split())
+    return sorted(words)
+
+
+def vocabulary_gaps(tokenizer: PreTrainedTokenizerBase, texts: Iterable[str]) -> dict[str, list[str]]:
+    """Words of ``texts`` (:func:`tokenizer_words`) the tokenizer does not hold whole: ``unknown`` (some
+    piece is [UNK]) and ``split`` (spelled from several word pieces, so their meaning must be composed
+    from the pieces); each list is sorted and without duplicates.
+    """
+    unk = tokenizer.unk_token
+    unknown: list[str] = []
+    split: list[str] = []
+    for word in tokenizer_words(tokenizer, texts):
+        pieces = tokenizer.tokenize(word)
+        if unk in pieces:
+            unknown.append(word)
+        elif len(pieces) > 1:
+            split.append(word)
+    return {"unknown": unknown, "split": split}

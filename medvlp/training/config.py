@@ -21,6 +21,8 @@ class ModelSection:
     # tiny BERT towers: train a WordPiece tokenizer of this size on the training reports (None: the
     # model config's own tokenizer). Saved in run_dir/tokenizer and inside the exported checkpoint.
     tokenizer_vocab_size: int | None = None
+    # "wordpiece": sub-word pieces; "words": whole words only (an unknown word is one [UNK])
+    tokenizer_kind: Literal["wordpiece", "words"] = "wordpiece"
 
 
 @dataclass

@@ -42,6 +42,22 @@ def enable_grad_checkpointing(model: nn.Module) -> int:
     return enabled
 
 
+def share_seen_tokens(model: nn.Module) -> None:
+    """Union of the text towers' ``seen_tokens`` over DDP ranks (every rank calls this each step).
+
+    DDP broadcasts buffers from rank 0 before each forward, which would otherwise keep only the
+    tokens rank 0's shards contain.
+    """
+    if not (torch.distributed.is_available() and torch.distributed.is_initialized()):
+        return
+    if torch.distributed.get_world_size() < 2:
+        return
+    for module in model.modules():
+        seen = getattr(module, "seen_tokens", None)
+        if isinstance(seen, Tensor):
+            torch.distributed.all_reduce(seen, op=torch.distributed.ReduceOp.MAX)
+
+
 class ContrastivePretrainModule(L.LightningModule):
     """Train ``model`` (batch -> output dict) with ``objective`` (outputs, batch -> {"loss", parts})."""
 
@@ -92,7 +108,9 @@ class ContrastivePretrainModule(L.LightningModule):
     def training_step(self, batch: dict[str, Any] | None, batch_idx: int) -> Tensor | None:
         if batch is None:  # every sample of the batch was unusable (counted by the collate)
             return None
-        return self._shared_step(batch, "train", self.model)
+        loss = self._shared_step(batch, "train", self.model)
+        share_seen_tokens(self.model)
+        return loss
 
     def validation_step(self, batch: dict[str, Any] | None, batch_idx: int) -> None:
         if batch is not None:

@@ -144,7 +144,7 @@ def run_pretrain(cfg: PretrainConfig, model: nn.Module | None = None) -> Path:
 
             assert cfg.data.root is not None  # checked by validate()
             tokenizer = fit_tokenizer(Path(cfg.data.root), cfg.data.train_split, cfg.model.tokenizer_vocab_size,
-                                      run_dir / "tokenizer")
+                                      run_dir / "tokenizer", cfg.model.tokenizer_kind)
         model = create_model(cfg.model.name, tokenizer=tokenizer, **cfg.model.overrides)
     save_config(cfg, run_dir / "config.yaml")
     module = ContrastivePretrainModule(model, objective, cfg.optim, total_steps=cfg.trainer.max_steps,
@@ -170,5 +170,7 @@ def run_pretrain(cfg: PretrainConfig, model: nn.Module | None = None) -> Path:
         if modality is not None:  # medvlp models: report the prompt words the shipped tokenizer lacks
             from medvlp.training.prompt_vocab import report_prompt_vocabulary
 
-            report_prompt_vocabulary(tokenizer, "ct" if modality == "ct" else "chexpert", export_dir)
+            text_tower = getattr(module.export_model(), "text", None)
+            report_prompt_vocabulary(tokenizer, "ct" if modality == "ct" else "chexpert", export_dir,
+                                     getattr(text_tower, "seen_tokens", None))
     return export_dir

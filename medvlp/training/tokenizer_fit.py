@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Literal
 
 from transformers import PreTrainedTokenizerBase
 
@@ -44,9 +45,10 @@ def knowledge_texts() -> list[str]:
     return [kb.entity_text(name) for name in kb.names()]
 
 
-def fit_tokenizer(root: Path, split: str, vocab_size: int, save_dir: Path) -> PreTrainedTokenizerBase:
-    """Train (or reload from ``save_dir``) the run's tokenizer."""
-    from medvlp.models.tokenizer import load_tokenizer, train_tokenizer
+def fit_tokenizer(root: Path, split: str, vocab_size: int, save_dir: Path,
+                  kind: Literal["wordpiece", "words"] = "wordpiece") -> PreTrainedTokenizerBase:
+    """Train (or reload from ``save_dir``) the run's tokenizer: word pieces, or whole ``words`` only."""
+    from medvlp.models.tokenizer import load_tokenizer, train_tokenizer, train_word_tokenizer
 
     if (save_dir / "tokenizer.json").is_file():
         log.info("reusing the run's tokenizer from %s", save_dir)
@@ -54,9 +56,10 @@ def fit_tokenizer(root: Path, split: str, vocab_size: int, save_dir: Path) -> Pr
     reports = list(training_texts(root, split))
     if not reports:
         raise InputError(root / "shards", f"no report text in split {split!r} to train a tokenizer on")
-    tokenizer = train_tokenizer([*reports, *knowledge_texts()], vocab_size=vocab_size)
+    train = train_word_tokenizer if kind == "words" else train_tokenizer
+    tokenizer = train([*reports, *knowledge_texts()], vocab_size=vocab_size)
     save_dir.mkdir(parents=True, exist_ok=True)
     tokenizer.save_pretrained(str(save_dir))
-    log.info("trained a %d-token WordPiece tokenizer on %d training reports -> %s", len(tokenizer),
+    log.info("trained a %d-token %s tokenizer on %d training reports -> %s", len(tokenizer), kind,
              len(reports), save_dir)
     return tokenizer

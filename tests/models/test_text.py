@@ -72,3 +72,16 @@ def test_hf_folder_loads_the_same_weights(hf_dir: Path) -> None:
 def test_hf_encoder_rejects_a_folder_without_config(tmp_path: Path) -> None:
     with pytest.raises(WeightsError, match="config.json"):
         create_text_encoder("hf", path=tmp_path)
+
+
+def test_word_tokenizer_holds_whole_words_and_reads_an_unknown_word_as_one_unk(tmp_path: Path) -> None:
+    from medvlp.models.tokenizer import train_word_tokenizer
+
+    corpus = ["The heart is enlarged.", "No pleural effusion.", "the heart size is normal"]
+    tok = train_word_tokenizer(corpus, vocab_size=9)  # 5 special tokens + the 4 most frequent words
+    assert tok.tokenize("The heart is normal") == ["the", "heart", "is", "[UNK]"]  # ".", "heart", "is", "the": twice each
+    assert tok.tokenize("hearts") == ["[UNK]"]  # never the known word plus a leftover piece
+    assert not any(t.startswith("##") for t in tok.get_vocab())
+    tok.save_pretrained(str(tmp_path))
+    assert load_tokenizer(tmp_path).tokenize("the heart") == ["the", "heart"]
+    assert train_word_tokenizer(list(reversed(corpus)), vocab_size=9).get_vocab() == tok.get_vocab()  # deterministic

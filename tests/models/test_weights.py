@@ -178,3 +178,18 @@ def test_missing_and_garbage_files_are_typed_errors(tmp_path: Path) -> None:
         read_state_dict(garbage)
     with pytest.raises(WeightsError, match="card.json"):
         load_pretrained(tmp_path)
+
+
+def test_a_tower_that_drops_unseen_tokens_reloads_with_its_seen_set(tmp_path: Path) -> None:
+    model = create_model("cxr_tiny", **{"text.params.drop_unseen_tokens": True})
+    model.text.train()
+    model.text(**model.text.tokenize(["small left pleural effusion"]))  # a training forward marks them
+    model.eval()
+    save_pretrained(model, tmp_path)
+    reloaded = load_pretrained(tmp_path)
+    assert reloaded.text.seen_tokens is not None
+    torch.testing.assert_close(reloaded.text.seen_tokens, model.text.seen_tokens)
+    texts = ["small nodule effusion", "left pleural effusion is seen"]
+    with torch.no_grad():
+        torch.testing.assert_close(reloaded.encode_text(texts), model.encode_text(texts), rtol=0, atol=0)
+        torch.testing.assert_close(model.encode_text(["small nodule effusion"]), model.encode_text(["small effusion"]))

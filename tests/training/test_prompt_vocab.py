@@ -25,3 +25,18 @@ def test_report_lists_prompt_words_a_report_corpus_lacks(tmp_path: Path) -> None
     assert saved == report and "broken" in report["unknown"]  # "a broken rib": not in the built-in phrases
     full = train_tokenizer(texts, vocab_size=3000)  # a tokenizer that saw every prompt knows every word
     assert report_prompt_vocabulary(full, "chexpert", tmp_path)["unknown"] == []
+
+
+def test_report_lists_prompt_words_the_tower_never_read(tmp_path: Path) -> None:
+    import torch
+
+    tokenizer = train_tokenizer([*prompt_texts("chexpert"), "the heart is enlarged"], vocab_size=3000)
+    seen = torch.zeros(len(tokenizer))
+    for text in ("a chest radiograph showing cardiomegaly", "there is no sign of pneumothorax"):
+        seen[tokenizer(text)["input_ids"]] = 1.0
+    report = report_prompt_vocabulary(tokenizer, "chexpert", tmp_path, seen)
+    assert report["unknown"] == []  # the tokenizer knows every prompt word ...
+    untrained = set(report["untrained"])  # ... but the tower read only two prompts' words
+    assert {"showing", "cardiomegaly", "sign", "pneumothorax", "no"}.isdisjoint(untrained)
+    assert {"edema", "visible", "absence"} <= untrained
+    assert "untrained" not in report_prompt_vocabulary(tokenizer, "chexpert", tmp_path)

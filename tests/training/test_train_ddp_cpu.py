@@ -38,3 +38,38 @@ def test_two_process_ddp_run_on_cpu(shard_root: Path, tmp_path: Path) -> None:
     assert (export / "model.safetensors").is_file() and (export / "card.json").is_file()
     losses = column(read_metrics(run_dir), "train/loss")
     assert losses and all(math.isfinite(v) for v in losses)
+
+
+def _share_on_rank(rank: int, init_file: str, out_dir: str) -> None:
+    import torch.distributed as dist
+    from train_fixtures import tiny_tokenizer
+
+    from medvlp.models import create_text_encoder
+    from medvlp.training.module import share_seen_tokens
+
+    dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=2)
+    try:
+        tower = create_text_encoder("tiny_bert", tokenizer=tiny_tokenizer(), drop_unseen_tokens=True).train()
+        tower(**tower.tokenize(["effusion left"] if rank == 0 else ["nodule right"]))
+        share_seen_tokens(tower)
+        assert tower.seen_tokens is not None
+        torch.save(tower.seen_tokens, Path(out_dir) / f"seen{rank}.pt")
+    finally:
+        dist.destroy_process_group()
+
+
+def test_seen_tokens_are_the_union_over_ranks(tmp_path: Path) -> None:
+    """DDP broadcasts buffers from rank 0; the per-step union keeps the tokens only rank 1 read."""
+    import sys
+
+    import torch.multiprocessing as mp
+
+    sys.path.insert(0, str(Path(__file__).parent))  # spawned ranks import the fixtures module
+    mp.spawn(_share_on_rank, args=(str(tmp_path / "init"), str(tmp_path)), nprocs=2, join=True)
+    from train_fixtures import tiny_tokenizer
+
+    tok = tiny_tokenizer()
+    seen = [torch.load(tmp_path / f"seen{r}.pt") for r in (0, 1)]
+    torch.testing.assert_close(seen[0], seen[1])
+    ids = tok.convert_tokens_to_ids(["effusion", "left", "nodule", "right", "edema"])
+    assert seen[0][ids].tolist() == [1.0, 1.0, 1.0, 1.0, 0.0]

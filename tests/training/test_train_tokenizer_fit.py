@@ -50,3 +50,11 @@ def test_stream_keeps_only_its_dimensionality(tmp_path: Path) -> None:
         it = iter(stream)
         seen = [next(it) for _ in range(8)]
         assert {s["image"].dim() - 1 for s in seen} == {expected}
+
+
+def test_a_words_tokenizer_is_fitted_from_the_report_words(shard_root: Path, tmp_path: Path) -> None:
+    tok = fit_tokenizer(shard_root, "train", vocab_size=300, save_dir=tmp_path / "tok", kind="words")
+    for word in ("effusion", "fracture", "nodule"):
+        assert tok.tokenize(word) == [word]
+    assert tok.tokenize("zebra") == ["[UNK]"]
+    assert not any(piece.startswith("##") for piece in tok.get_vocab())
