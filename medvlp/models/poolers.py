@@ -24,6 +24,14 @@ def masked_softmax(scores: Tensor, mask: Tensor) -> Tensor:
 
 @POOLERS.register("mean")
 class MeanPooler(nn.Module):
+    """Masked mean over slices.
+
+    ``uses_positions = False``: the mean is blind to order, so a position code added to each slice would
+    only add a content-free offset that changes with which slices were sampled (noise, not information).
+    """
+
+    uses_positions = False
+
     def __init__(self, dim: int, **_: Any) -> None:
         super().__init__()
 

@@ -77,8 +77,10 @@ class SlicePoolEncoder(ImageEncoder):
         self.project = nn.Linear(width, dim) if dim and dim != width else nn.Identity()
         self.embed_dim = dim or width
         self.pyramid_dims = self.slice_encoder.pyramid_dims
-        self.position = nn.Linear(self.embed_dim, self.embed_dim)
         self.pooler = create_pooler(pooler, self.embed_dim, **(pooler_kwargs or {}))
+        # mm position codes, for the poolers that can use them (not the order-blind mean)
+        self.position = nn.Linear(self.embed_dim, self.embed_dim) \
+            if getattr(self.pooler, "uses_positions", True) else None
         self.slab = slab
         self.chunk_size = chunk_size
         self.cache = SliceEmbeddingCache(cache_size)
@@ -158,10 +160,12 @@ class SlicePoolEncoder(ImageEncoder):
     ) -> ImageEncoderOutput:
         mask = torch.ones(images.shape[0], images.shape[-1], dtype=torch.bool, device=images.device) \
             if slice_mask is None else slice_mask.bool()
-        positions = default_slice_positions(mask) if slice_positions is None else slice_positions
         embeds = self.project(self.slice_embeddings(images, mask, volume_ids))
-        codes = sinusoidal_mm(center_positions(positions.to(images.device), mask), self.embed_dim)
-        tokens = (embeds + self.position(codes.to(embeds.dtype))) * mask.unsqueeze(-1)
+        if self.position is not None:
+            positions = default_slice_positions(mask) if slice_positions is None else slice_positions
+            codes = sinusoidal_mm(center_positions(positions.to(images.device), mask), self.embed_dim)
+            embeds = embeds + self.position(codes.to(embeds.dtype))
+        tokens = embeds * mask.unsqueeze(-1)
         pooled, weights = self.pooler(tokens, mask)
         return ImageEncoderOutput(pooled=pooled, tokens=tokens, token_mask=mask, slice_attention=weights)
 

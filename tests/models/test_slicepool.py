@@ -125,3 +125,16 @@ def test_three_slice_slabs_and_pyramid() -> None:
     assert [p.shape[-1] for p in pyramid] == [4] * 4
     with pytest.raises(ValueError, match="odd"):
         make(slab=2)
+
+
+def test_the_mean_pooler_adds_no_position_codes() -> None:
+    """An order-blind mean would only get a content-free offset that depends on which slices were sampled."""
+    encoder = create_encoder("slicepool", slice_encoder="test_resnet", pooler="mean", dim=16).eval()
+    assert encoder.position is None and not any("position" in k for k in encoder.state_dict())
+    volume = torch.rand(1, 1, 32, 32, 4)
+    with torch.no_grad():
+        at_1mm = encoder(volume, slice_positions=torch.tensor([[0.0, 1.0, 2.0, 3.0]])).pooled
+        at_7mm = encoder(volume, slice_positions=torch.tensor([[0.0, 7.0, 14.0, 21.0]])).pooled
+        reversed_order = encoder(volume.flip(-1)).pooled
+    torch.testing.assert_close(at_7mm, at_1mm)
+    torch.testing.assert_close(reversed_order, at_1mm, rtol=1e-5, atol=1e-6)
