@@ -106,10 +106,9 @@ class ContrastivePretrainModule(L.LightningModule):
                      sync_dist=not on_step)
 
     def training_step(self, batch: dict[str, Any] | None, batch_idx: int) -> Tensor | None:
-        if batch is None:  # every sample of the batch was unusable (counted by the collate)
-            return None
-        loss = self._shared_step(batch, "train", self.model)
-        share_seen_tokens(self.model)
+        # batch None: every sample of the batch was unusable (counted by the collate)
+        loss = None if batch is None else self._shared_step(batch, "train", self.model)
+        share_seen_tokens(self.model)  # on every rank, batch or not: it is a collective
         return loss
 
     def validation_step(self, batch: dict[str, Any] | None, batch_idx: int) -> None:
