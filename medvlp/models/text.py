@@ -100,8 +100,8 @@ class TextEncoder(nn.Module):
         if seen is None:
             return ids, mask
         if self.training:
-            with torch.no_grad():
-                seen[ids[mask]] = 1.0
+            with torch.no_grad():  # a scatter, not boolean indexing: no host sync on the training step
+                seen.scatter_reduce_(0, ids.flatten(), mask.flatten().to(seen.dtype), reduce="amax")
             return ids, mask
         if not bool((seen > 0).any()):
             return ids, mask

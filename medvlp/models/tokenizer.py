@@ -52,8 +52,7 @@ def train_word_tokenizer(texts: Iterable[str], vocab_size: int = 1000, lowercase
     probe = _bert_pipeline(Tokenizer(models.WordPiece({"[UNK]": 0}, unk_token="[UNK]")), lowercase)
     counts: dict[str, int] = {}
     for text in texts:
-        normalised = probe.normalizer.normalize_str(text) if probe.normalizer else text
-        for word, _ in probe.pre_tokenizer.pre_tokenize_str(normalised):
+        for word in _split_words(probe, text):
             counts[word] = counts.get(word, 0) + 1
     words = sorted(counts, key=lambda w: (-counts[w], w))[: max(0, vocab_size - len(SPECIAL_TOKENS))]
     vocab = {token: i for i, token in enumerate([*SPECIAL_TOKENS, *words])}
@@ -102,17 +101,19 @@ def load_tokenizer(path: str | Path) -> PreTrainedTokenizerBase:
     return AutoTokenizer.from_pretrained(str(path), local_files_only=True)
 
 
+def _split_words(backend: Tokenizer, text: str) -> list[str]:
+    """``text`` normalised and pre-tokenised by a ``tokenizers`` pipeline (its words, before word pieces)."""
+    normalised = backend.normalizer.normalize_str(text) if backend.normalizer else text
+    return [word for word, _ in backend.pre_tokenizer.pre_tokenize_str(normalised)]
+
+
 def tokenizer_words(tokenizer: PreTrainedTokenizerBase, texts: Iterable[str]) -> list[str]:
     """Distinct words of ``texts`` in the tokenizer's own pre-tokenisation (BERT: whitespace and punctuation,
     lowercased when the tokenizer lowercases), sorted."""
     backend = getattr(tokenizer, "backend_tokenizer", None)
     words: set[str] = set()
     for text in texts:
-        if backend is not None:
-            normalised = backend.normalizer.normalize_str(text) if backend.normalizer else text
-            words.update(w for w, _ in backend.pre_tokenizer.pre_tokenize_str(normalised))
-        else:
-            words.update(text.split())
+        words.update(_split_words(backend, text) if backend is not None else text.split())
     return sorted(words)
 
 
