@@ -4,8 +4,9 @@ Image augmentation: random resized crop, small rotation, intensity jitter. No ho
 chest anatomy is lateralised (heart on the left, labels carry left/right laterality), so a flipped
 radiograph would no longer match its report. Text augmentation: sentence shuffling / sub-sampling
 (findings sentences are largely order-independent) and knowledge-base synonym substitution
-(:mod:`medvlp.knowledge.synonym_swap`) and nonce-word insertion (:mod:`medvlp.knowledge.nonce_words`). Every random draw comes from a per-sample
-seed, so a resumed run augments each sample exactly as the uninterrupted run did.
+(:mod:`medvlp.knowledge.synonym_swap`), negation-cue swap (:mod:`medvlp.knowledge.cue_swap`) and nonce-word
+insertion (:mod:`medvlp.knowledge.nonce_words`). Every random draw comes from a per-sample seed, so a resumed
+run augments each sample exactly as the uninterrupted run did.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from monai.transforms import Compose, EnsureTyped, RandRotated, RandScaleCropd, 
 
 from medvlp import keys
 from medvlp.data.transforms import HUWindowd, IntensityJitterd, RandResizedCropd, SliceSampled
+from medvlp.knowledge.cue_swap import CueSwapper, swap_vocabulary
 from medvlp.knowledge.nonce_words import NonceInserter
 from medvlp.knowledge.synonym_swap import SynonymSwapper
 from medvlp.training.config import DataSection
@@ -68,6 +70,11 @@ def augment_report(sample: dict[str, Any], rng: np.random.Generator, shuffle: bo
     return " ".join(sentences[i] for i in order)
 
 
+def augmentation_texts(cfg: DataSection) -> list[str]:
+    """Phrases the enabled text augmentations can write that the reports may lack (for the tokenizer)."""
+    return swap_vocabulary() if cfg.augment.negation_swap > 0 else []
+
+
 class SampleAugmenter:
     """Image pipeline + text augmentation for one sample, seeded per sample (``__call__(sample, seed)``)."""
 
@@ -76,6 +83,7 @@ class SampleAugmenter:
         self.pipeline = image_pipeline(cfg, train)
         self.swapper = SynonymSwapper() if train and cfg.augment.synonym_swap > 0 else None
         self.nonce = NonceInserter() if train and cfg.augment.nonce_words > 0 else None
+        self.cue_swapper = CueSwapper() if train and cfg.augment.negation_swap > 0 else None
 
     def __call__(self, sample: dict[str, Any], seed: int = 0) -> dict[str, Any]:
         self.pipeline.set_random_state(seed=seed)
@@ -86,6 +94,8 @@ class SampleAugmenter:
                                               self.cfg.augment.max_sentences)
             if self.swapper is not None:
                 out[keys.REPORT] = self.swapper.swap(out[keys.REPORT], rng, self.cfg.augment.synonym_swap)
+            if self.cue_swapper is not None:
+                out[keys.REPORT] = self.cue_swapper.swap(out[keys.REPORT], rng, self.cfg.augment.negation_swap)
             if self.nonce is not None:
                 out[keys.REPORT] = self.nonce.insert(out[keys.REPORT], rng, self.cfg.augment.nonce_words)
         return out

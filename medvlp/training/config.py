@@ -36,12 +36,13 @@ class AugmentSection:
     max_sentences: int | None = None  # keep a random subset of at most this many sentences
     synonym_swap: float = 0.0  # chance that a finding mention becomes another knowledge-base synonym
     nonce_words: float = 0.0  # chance of an invented word after each report word (unknown words: no meaning)
+    negation_swap: float = 0.0  # chance that a negation cue becomes another of its interchangeable group
     # 3D: which slices a training volume keeps: one random slice per equal bin over the whole volume
     # (stratified; a stated finding is never cut away) or a random contiguous run (window)
     slice_sampling: Literal["stratified", "window"] = "stratified"
 
     def __post_init__(self) -> None:
-        for name in ("synonym_swap", "nonce_words"):
+        for name in ("synonym_swap", "nonce_words", "negation_swap"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ConfigError(f"data.augment.{name} is a probability in [0, 1], got {getattr(self, name)}")
 

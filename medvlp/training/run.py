@@ -19,6 +19,7 @@ from torch import nn
 from medvlp.config import save_config, to_dict
 from medvlp.errors import ConfigError
 from medvlp.objectives import LOSSES, CombinedObjective
+from medvlp.training.augment import augmentation_texts
 from medvlp.training.checkpointing import (
     LAST_CHECKPOINT,
     AtomicCheckpointIO,
@@ -144,7 +145,7 @@ def run_pretrain(cfg: PretrainConfig, model: nn.Module | None = None) -> Path:
 
             assert cfg.data.root is not None  # checked by validate()
             tokenizer = fit_tokenizer(Path(cfg.data.root), cfg.data.train_split, cfg.model.tokenizer_vocab_size,
-                                      run_dir / "tokenizer", cfg.model.tokenizer_kind)
+                                      run_dir / "tokenizer", cfg.model.tokenizer_kind, augmentation_texts(cfg.data))
         model = create_model(cfg.model.name, tokenizer=tokenizer, **cfg.model.overrides)
     save_config(cfg, run_dir / "config.yaml")
     module = ContrastivePretrainModule(model, objective, cfg.optim, total_steps=cfg.trainer.max_steps,

@@ -8,7 +8,7 @@ it then ships inside the exported checkpoint: it is never retrained at load time
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -46,8 +46,13 @@ def knowledge_texts() -> list[str]:
 
 
 def fit_tokenizer(root: Path, split: str, vocab_size: int, save_dir: Path,
-                  kind: Literal["wordpiece", "words"] = "wordpiece") -> PreTrainedTokenizerBase:
-    """Train (or reload from ``save_dir``) the run's tokenizer: word pieces, or whole ``words`` only."""
+                  kind: Literal["wordpiece", "words"] = "wordpiece",
+                  extra_texts: Sequence[str] = ()) -> PreTrainedTokenizerBase:
+    """Train (or reload from ``save_dir``) the run's tokenizer: word pieces, or whole ``words`` only.
+
+    ``extra_texts``: words the training augmentation writes into reports (e.g. swapped negation cues),
+    which must be in the vocabulary for the tower to read them.
+    """
     from medvlp.models.tokenizer import load_tokenizer, train_tokenizer, train_word_tokenizer
 
     if (save_dir / "tokenizer.json").is_file():
@@ -57,7 +62,7 @@ def fit_tokenizer(root: Path, split: str, vocab_size: int, save_dir: Path,
     if not reports:
         raise InputError(root / "shards", f"no report text in split {split!r} to train a tokenizer on")
     train = train_word_tokenizer if kind == "words" else train_tokenizer
-    tokenizer = train([*reports, *knowledge_texts()], vocab_size=vocab_size)
+    tokenizer = train([*reports, *knowledge_texts(), *extra_texts], vocab_size=vocab_size)
     save_dir.mkdir(parents=True, exist_ok=True)
     tokenizer.save_pretrained(str(save_dir))
     log.info("trained a %d-token %s tokenizer on %d training reports -> %s", len(tokenizer), kind,

@@ -79,6 +79,17 @@ def test_nonce_words_are_inserted_in_training_only() -> None:
         AugmentSection(nonce_words=1.5)
 
 
+def test_negation_swap_rewrites_negation_cues_in_training_only() -> None:
+    sample = {**_sample_2d(), keys.REPORT: "No pneumothorax. Severe pulmonary edema.",
+              keys.SENTENCES: ["No pneumothorax.", "Severe pulmonary edema."]}
+    cfg = DataSection(image_size=(32, 32), augment=AugmentSection(shuffle_sentences=False, negation_swap=1.0))
+    texts = {SampleAugmenter(cfg, train=True)(sample, seed=s)[keys.REPORT] for s in range(20)}
+    assert len(texts) >= 4 and all(t.endswith(" pneumothorax. Severe pulmonary edema.") for t in texts)
+    assert SampleAugmenter(cfg, train=False)(sample, seed=0)[keys.REPORT] == sample[keys.REPORT]
+    with pytest.raises(ConfigError, match="negation_swap"):
+        AugmentSection(negation_swap=-0.1)
+
+
 def test_collate_tokenises_and_drops_unusable_samples() -> None:
     collate = PretrainCollate(tiny_tokenizer(), max_length=6)
     good = {keys.KEY: "a", keys.IMAGE: torch.rand(1, 4, 4), keys.REPORT: "small left effusion",

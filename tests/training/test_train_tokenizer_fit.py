@@ -58,3 +58,16 @@ def test_a_words_tokenizer_is_fitted_from_the_report_words(shard_root: Path, tmp
         assert tok.tokenize(word) == [word]
     assert tok.tokenize("zebra") == ["[UNK]"]
     assert not any(piece.startswith("##") for piece in tok.get_vocab())
+
+
+def test_words_the_augmentation_writes_enter_the_vocabulary(shard_root: Path, tmp_path: Path) -> None:
+    from medvlp.training.augment import augmentation_texts
+    from medvlp.training.config import AugmentSection, DataSection
+
+    without = fit_tokenizer(shard_root, "train", vocab_size=300, save_dir=tmp_path / "a", kind="words")
+    assert without.tokenize("absence") == ["[UNK]"]  # not a word of the fixture reports
+    data = DataSection(augment=AugmentSection(negation_swap=0.5))
+    extra = augmentation_texts(data)
+    assert "absence of" in extra and augmentation_texts(DataSection()) == []
+    tok = fit_tokenizer(shard_root, "train", vocab_size=300, save_dir=tmp_path / "b", kind="words", extra_texts=extra)
+    assert tok.tokenize("absence") == ["absence"]
