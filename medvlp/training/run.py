@@ -147,6 +147,10 @@ def run_pretrain(cfg: PretrainConfig, model: nn.Module | None = None) -> Path:
             tokenizer = fit_tokenizer(Path(cfg.data.root), cfg.data.train_split, cfg.model.tokenizer_vocab_size,
                                       run_dir / "tokenizer", cfg.model.tokenizer_kind, augmentation_texts(cfg.data))
         model = create_model(cfg.model.name, tokenizer=tokenizer, **cfg.model.overrides)
+    if cfg.model.channels_last:
+        from medvlp.models.memory_format import use_channels_last
+
+        log.info("channels-last weights for %d 2D convolutions", use_channels_last(model))
     save_config(cfg, run_dir / "config.yaml")
     module = ContrastivePretrainModule(model, objective, cfg.optim, total_steps=cfg.trainer.max_steps,
                                        grad_checkpointing=cfg.model.grad_checkpointing)

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sklearn.metrics import precision_recall_fscore_support
 
 from medvlp.evaluation.bootstrap import bootstrap_ci
 from medvlp.knowledge.findings import POSITIVE
@@ -28,8 +27,22 @@ def stated_findings(texts: Sequence[str], label_set: str = "chexpert") -> tuple[
     return np.array([[r.values[n] == POSITIVE for n in names] for r in rows], dtype=bool).reshape(-1, len(names)), names
 
 
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """``num / den`` with 0 where ``den`` is 0 (sklearn's ``zero_division=0``)."""
+    return np.divide(num, den, out=np.zeros(np.shape(num), dtype=float), where=den > 0)
+
+
 def _prf(truth: np.ndarray, pred: np.ndarray, average: str | None) -> tuple[Any, Any, Any]:
-    p, r, f, _ = precision_recall_fscore_support(truth, pred, average=average, zero_division=0)
+    """Precision, recall, F1 of ``bool [N, K]`` arrays, as sklearn's ``precision_recall_fscore_support``
+    (``zero_division=0``) computes them, from counts: the bootstrap calls this a thousand times, and
+    the counting is ~100x cheaper than sklearn's input validation (tests check they agree)."""
+    axis = None if average == "micro" else 0
+    tp = (truth & pred).sum(axis=axis)
+    fp = (~truth & pred).sum(axis=axis)
+    fn = (truth & ~pred).sum(axis=axis)
+    p, r, f = _ratio(tp, tp + fp), _ratio(tp, tp + fn), _ratio(2 * tp, 2 * tp + fp + fn)
+    if average == "macro":
+        return p.mean(), r.mean(), f.mean()
     return p, r, f
 
 

@@ -10,6 +10,7 @@ abnormality") can be carried from step to step.
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 
@@ -29,22 +30,46 @@ class RelationalMemory(nn.Module):
         eye = torch.eye(self.slots, self.dim, device=device)
         return eye.unsqueeze(0).expand(batch, -1, -1)
 
-    def step(self, token: Tensor, memory: Tensor) -> Tensor:
-        """``token [B, D]``, ``memory [B, S, D]`` -> next memory ``[B, S, D]``."""
-        keys = torch.cat([memory, token.unsqueeze(1)], dim=1)
-        attended, _ = self.attention(memory, keys, keys, need_weights=False)
-        proposal = memory + attended
+    def token_projections(self, tokens: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        """Attention key, value and gate inputs of token embeddings ``[..., D]``.
+
+        They do not depend on the memory, so teacher forcing computes them for all steps at once."""
+        d, weight, bias = self.dim, self.attention.in_proj_weight, self.attention.in_proj_bias
+        key = F.linear(tokens, weight[d:2 * d], bias[d:2 * d])
+        value = F.linear(tokens, weight[2 * d:], bias[2 * d:])
+        return key, value, self.input_gate_proj(tokens)
+
+    def _attend(self, memory: Tensor, token_key: Tensor, token_value: Tensor) -> Tensor:
+        """``self.attention(memory, [memory; token], [memory; token])`` with the token's projections
+        given: the same parameters and result as :class:`nn.MultiheadAttention` (tests compare them),
+        without its per-call overhead, which dominated this 60-step sequential loop."""
+        (b, s, d), heads = memory.shape, self.attention.num_heads
+        q, k, v = F.linear(memory, self.attention.in_proj_weight, self.attention.in_proj_bias).chunk(3, dim=-1)
+        k = torch.cat([k, token_key.unsqueeze(1)], dim=1)
+        v = torch.cat([v, token_value.unsqueeze(1)], dim=1)
+        q, k, v = (t.reshape(b, t.shape[1], heads, d // heads).transpose(1, 2) for t in (q, k, v))
+        out = F.scaled_dot_product_attention(q, k, v)  # [B, H, S, D/H]; the attention has no dropout
+        return self.attention.out_proj(out.transpose(1, 2).reshape(b, s, d))
+
+    def step(self, token: Tensor, memory: Tensor,
+             projections: tuple[Tensor, Tensor, Tensor] | None = None) -> Tensor:
+        """``token [B, D]``, ``memory [B, S, D]`` -> next memory ``[B, S, D]``.
+
+        ``projections``: this token's :meth:`token_projections`, when already computed."""
+        token_key, token_value, token_gate = projections if projections is not None else self.token_projections(token)
+        proposal = memory + self._attend(memory, token_key, token_value)
         proposal = proposal + self.mlp(proposal)
-        gates = self.input_gate_proj(token).unsqueeze(1) + self.memory_gate_proj(torch.tanh(memory))
+        gates = token_gate.unsqueeze(1) + self.memory_gate_proj(torch.tanh(memory))
         input_gate, forget_gate = torch.sigmoid(gates).chunk(2, dim=-1)
         return input_gate * torch.tanh(proposal) + forget_gate * memory
 
     def forward(self, tokens: Tensor) -> Tensor:
         """Run over ``tokens [B, T, D]`` -> flattened memory after each step ``[B, T, S * D]``."""
         memory = self.initial(tokens.shape[0], tokens.device)
+        keys, values, gates = self.token_projections(tokens)
         states = []
         for t in range(tokens.shape[1]):
-            memory = self.step(tokens[:, t], memory)
+            memory = self.step(tokens[:, t], memory, (keys[:, t], values[:, t], gates[:, t]))
             states.append(memory.flatten(1))
         return torch.stack(states, dim=1)
 

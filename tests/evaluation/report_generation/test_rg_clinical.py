@@ -41,3 +41,25 @@ def test_bootstrap_intervals_bracket_the_estimate() -> None:
     low, high = ce.ci["ce_micro_f1"]
     assert low is not None and high is not None
     assert low <= ce.metrics["ce_micro_f1"] <= high and low < high
+
+
+@pytest.mark.parametrize("density", [0.0, 0.05, 0.3, 0.9])
+def test_counted_scores_equal_sklearn(density: float) -> None:
+    """The bootstrap's count-based precision/recall/F1 agree with sklearn's, empty columns included."""
+    import numpy as np
+    from sklearn.metrics import precision_recall_fscore_support
+
+    from medvlp.evaluation.report_generation.clinical import efficacy_values
+
+    rng = np.random.default_rng(int(density * 100))
+    truth = rng.random((40, 14)) < density
+    pred = rng.random((40, 14)) < density
+    truth[:, 3] = pred[:, 3] = False  # a finding absent from both sides
+    pred[:, 5] = False  # one never generated
+    truth[:, 7] = False  # one never in the references
+    ours = efficacy_values(truth, pred)
+    for average in ("micro", "macro"):
+        p, r, f, _ = precision_recall_fscore_support(truth, pred, average=average, zero_division=0)
+        assert ours[f"ce_{average}_precision"] == pytest.approx(p)
+        assert ours[f"ce_{average}_recall"] == pytest.approx(r)
+        assert ours[f"ce_{average}_f1"] == pytest.approx(f)
