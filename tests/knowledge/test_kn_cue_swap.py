@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import numpy as np
@@ -63,7 +64,7 @@ def _grammar_sentences(name: str) -> list[str]:
     sentences = list(grammar["normal"])
     for spec in specs:
         sentences += [phrases.negative_sentence([spec], grammar, rng) for _ in range(8)]
-    for a, b in zip(specs, specs[1:]):
+    for a, b in itertools.pairwise(specs):
         sentences.append(phrases.negative_sentence([a, b], grammar, rng))
     return sentences
 
