@@ -5,7 +5,9 @@
 Scores the ingest's CXR test split with one (positive, negative) template pair of the knowledge-base
 prompts at a time (first variant of sided findings), then with their mean embeddings (close to the
 benchmark's zero-shot). A template whose positive and negative differ in words the training reports never
-use shows up as one low column. Used for benchmarks/RESULTS.md ("Session 5").
+use shows up as one low column. Then, for sided findings, each variant (any side, left, right) alone and the
+benchmark's max over them, so a variant that drags the max down shows. Used for benchmarks/RESULTS.md
+("Session 5", "Session 9").
 """
 
 from __future__ import annotations
@@ -49,6 +51,19 @@ def main() -> None:
                      for p, n in pairs])
         print(f"{name:28s}", " ".join(f"{a:.3f}" for a in rows[-1]))
     print(f"{'macro (templates..., mean)':28s}", " ".join(f"{a:.3f}" for a in np.mean(rows, axis=0)))
+    print("sided findings, mean-embedding score per variant, then the max over variants (as the benchmark):")
+    for k, name in enumerate(test.label_names):
+        if name not in prompts or len(prompts[name].variants) < 2:
+            continue
+        variants = prompts[name].variants
+        ok = valid[:, k]
+        probs = []
+        for variant in variants.values():
+            pos, neg = F.normalize(embed(variant.positive).mean(0), dim=0), F.normalize(embed(variant.negative).mean(0), dim=0)
+            probs.append(torch.stack([x @ neg, x @ pos], dim=1).mul(float(model.logit_scale)).softmax(dim=1)[:, 1])
+        scores = [*probs, torch.stack(probs).amax(dim=0)]
+        aurocs = [roc_auc_score(y[ok, k], sc.numpy()[ok]) for sc in scores]
+        print(f"{name:28s}", " ".join(f"{v}={a:.3f}" for v, a in zip([*variants, "max"], aurocs, strict=True)))
 
 
 if __name__ == "__main__":
