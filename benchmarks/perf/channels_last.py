@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import argparse
 import copy
-import time
 
 import torch
+from timing import best_seconds  # benchmarks/perf/timing.py (the script's own directory)
 
 from medvlp.models import create_encoder
 from medvlp.models.memory_format import use_channels_last
@@ -26,13 +26,7 @@ def step_s(encoder: torch.nn.Module, images: torch.Tensor, chunk: int, repeats: 
         pooled = [encoder.encode(c, None, None).pooled for c in images.split(chunk)]  # type: ignore[operator]
         torch.cat(pooled).square().sum().backward()
 
-    step()
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        step()
-        best = min(best, time.perf_counter() - start)
-    return best
+    return best_seconds(step, repeats)
 
 
 def main() -> None:

@@ -16,7 +16,6 @@ import argparse
 import importlib.util
 import os
 import tempfile
-import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -24,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pydicom
 from pydicom.pixels import get_decoder
+from timing import best_seconds  # benchmarks/perf/timing.py (the script's own directory)
 
 from medvlp.io import load_radiograph_array
 from medvlp.io.codec_fast import FAST_SYNTAXES, decode_fast
@@ -33,13 +33,7 @@ warnings.filterwarnings("ignore")
 
 
 def best_ms(fn: Callable[[], object], repeats: int) -> float:
-    fn()
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best * 1e3
+    return best_seconds(fn, repeats) * 1e3
 
 
 def synthetic_radiographs(tmp: Path) -> list[Path]:

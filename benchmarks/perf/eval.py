@@ -10,9 +10,9 @@ initialised (throughput does not depend on weights). Falls back to the toy encod
 from __future__ import annotations
 
 import argparse
-import time
 
 import torch
+from timing import best_seconds  # benchmarks/perf/timing.py (the script's own directory)
 
 from medvlp.evaluation.encoders import EvalEncoder
 from medvlp.evaluation.loaders import load_encoder
@@ -27,13 +27,8 @@ from medvlp.knowledge.findings import CHEXPERT
 
 
 def timed(fn, repeats: int = 1) -> float:
-    """Best wall time of ``repeats`` calls, seconds."""
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
+    """Best wall time of ``repeats`` calls, seconds (no warm-up call)."""
+    return best_seconds(fn, repeats, warmup=False)
 
 
 def zero_shot_cached(model: EvalEncoder, batches: list[torch.Tensor], prompts: list) -> torch.Tensor:

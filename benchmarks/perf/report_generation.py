@@ -14,25 +14,14 @@ Run: ``OMP_NUM_THREADS=1 .venv/bin/python benchmarks/perf/report_generation.py``
 from __future__ import annotations
 
 import argparse
-import time
-from collections.abc import Callable
 
 import numpy as np
 import torch
 from sklearn.metrics import precision_recall_fscore_support
+from timing import best_seconds  # benchmarks/perf/timing.py (the script's own directory)
 
 from medvlp.evaluation.report_generation.clinical import efficacy_values
 from medvlp.evaluation.report_generation.memory import RelationalMemory
-
-
-def best_s(fn: Callable[[], object], repeats: int) -> float:
-    fn()
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def peer_memory_forward(module: RelationalMemory, tokens: torch.Tensor) -> torch.Tensor:
@@ -71,16 +60,16 @@ def main() -> None:
     torch.manual_seed(0)
     module = RelationalMemory(args.dim, args.slots, args.heads)
     tokens = torch.randn(args.batch, args.steps, args.dim, requires_grad=True)
-    ours = best_s(lambda: module(tokens).sum().backward(), args.repeats)
-    peer = best_s(lambda: peer_memory_forward(module, tokens).sum().backward(), args.repeats)
+    ours = best_seconds(lambda: module(tokens).sum().backward(), args.repeats)
+    peer = best_seconds(lambda: peer_memory_forward(module, tokens).sum().backward(), args.repeats)
     print(f"relational memory fwd+bwd, B={args.batch} T={args.steps} d={args.dim} slots={args.slots}: "
           f"medvlp {ours * 1e3:.1f} ms, nn.MultiheadAttention per step {peer * 1e3:.1f} ms, ratio {ours / peer:.2f}")
 
     rng = np.random.default_rng(0)
     truth, pred = rng.random((args.studies, 14)) < 0.2, rng.random((args.studies, 14)) < 0.2
     rows = [rng.integers(0, args.studies, args.studies) for _ in range(args.resamples)]
-    ours = best_s(lambda: [efficacy_values(truth[r], pred[r]) for r in rows], args.repeats)
-    peer = best_s(lambda: [sklearn_efficacy(truth[r], pred[r]) for r in rows], args.repeats)
+    ours = best_seconds(lambda: [efficacy_values(truth[r], pred[r]) for r in rows], args.repeats)
+    peer = best_seconds(lambda: [sklearn_efficacy(truth[r], pred[r]) for r in rows], args.repeats)
     print(f"clinical-efficacy bootstrap, {args.resamples} resamples of {args.studies} studies: medvlp "
           f"{ours * 1e3:.1f} ms, sklearn {peer * 1e3:.1f} ms, ratio {ours / peer:.3f}")
 

@@ -19,15 +19,12 @@ of NegEx (Chapman et al. 2001) as the thesaurus.
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib import resources
-from typing import Any
 
 import numpy as np
-import yaml
 
 from medvlp.errors import ConfigError
 from medvlp.knowledge.phrases import iter_spans, normalise
-from medvlp.knowledge.rules import load_rules
+from medvlp.knowledge.rules import builtin_rules, load_rules
 
 SWAP_ROLES = ("negation_pre", "negation_post")
 
@@ -35,9 +32,7 @@ SWAP_ROLES = ("negation_pre", "negation_post")
 @lru_cache(maxsize=1)
 def interchangeable_cues() -> tuple[tuple[str, ...], ...]:
     """The built-in groups of interchangeable negation cues (normalised), each a cue of the role it is listed under."""
-    text = resources.files("medvlp.knowledge").joinpath("rules").joinpath("cues.yaml").read_text(encoding="utf-8")
-    data: dict[str, Any] = yaml.safe_load(text) or {}
-    groups_by_role = data.get("interchangeable") or {}
+    groups_by_role = builtin_rules("cues.yaml").get("interchangeable") or {}
     roles = load_rules("chexpert").cues.roles
     groups: list[tuple[str, ...]] = []
     for role, groups_of_role in groups_by_role.items():

@@ -76,7 +76,8 @@ def _read_yaml(path: Path | str, text: str | None = None) -> dict[str, Any]:
     return data
 
 
-def _builtin(name: str) -> dict[str, Any]:
+def builtin_rules(name: str) -> dict[str, Any]:
+    """A rules file shipped in ``medvlp/knowledge/rules`` (e.g. ``"cues.yaml"``), parsed; errors name the file."""
     text = resources.files("medvlp.knowledge").joinpath("rules").joinpath(name).read_text(encoding="utf-8")
     return _read_yaml(f"<builtin>/rules/{name}", text)
 
@@ -153,8 +154,8 @@ def load_rules(label_set: str = "chexpert", extra: tuple[str, ...] = ()) -> Rule
     """Compile the built-in rules of ``label_set`` plus user rule files ``extra`` (cached)."""
     names = get_label_set(label_set).labels
     kb = KnowledgeBase.load()
-    cues = _builtin("cues.yaml")
-    base = _builtin(f"{label_set}.yaml")
+    cues = builtin_rules("cues.yaml")
+    base = builtin_rules(f"{label_set}.yaml")
     labels: dict[str, dict[str, Any]] = {}
     _merge_labels(labels, base.get("labels", {}), names, f"rules/{label_set}.yaml")
     for path in extra:
