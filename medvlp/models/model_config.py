@@ -60,6 +60,9 @@ class ModelConfig:
     init_temperature: float = 0.07
     max_logit_scale: float = 100.0
     siglip_bias: float | None = None  # initial logit bias; None = no bias (CLIP)
+    # "batch": standardise the pooled image features over the batch before the projection (running statistics
+    # at inference); None: project them as they are (see medvlp.models.vlp.pooled_image_norm)
+    image_norm: Literal["batch"] | None = None
     label_names: list[str] = field(default_factory=list)  # empty: the modality's label set
 
 

@@ -24,6 +24,34 @@ IMAGE_TOKEN_MASK = keys.IMAGE_TOKEN_MASK  # re-exported for callers that importe
 ENTITY_LOGITS = keys.ENTITY_LOGITS
 
 
+class PooledBatchNorm(nn.BatchNorm1d):
+    """``[B, D]`` -> each channel standardised over the batch (no affine; running statistics at inference).
+
+    Why: a CT volume's slice mean differs from another's only by its small lesions, so a fresh tower's pooled
+    features are nearly identical across the batch, the projected embeddings almost collinear, and the
+    contrastive loss sits at chance for hundreds of steps; removing the batch mean and scaling what is left
+    lets the loss see those differences from the first step (benchmarks/RESULTS.md, session 10). A training
+    batch of one (a DDP remainder) uses the running statistics instead of failing.
+    """
+
+    def __init__(self, dim: int) -> None:
+        super().__init__(dim, affine=False)
+
+    def forward(self, pooled: Tensor) -> Tensor:
+        if self.training and pooled.shape[0] == 1:
+            return F.batch_norm(pooled, self.running_mean, self.running_var, training=False, eps=self.eps)
+        return super().forward(pooled)
+
+
+def pooled_image_norm(kind: str | None, dim: int) -> PooledBatchNorm | None:
+    """The model config's ``image_norm`` as a module (``None``: no normalisation)."""
+    if kind is None:
+        return None
+    if kind == "batch":
+        return PooledBatchNorm(dim)
+    raise ValueError(f"image_norm must be 'batch' or null, got {kind!r}")
+
+
 class VLPModel(nn.Module):
     """``model(batch) -> dict`` of L2-normalised image/text embeddings ``[B, D]`` and local tokens.
 
@@ -37,6 +65,7 @@ class VLPModel(nn.Module):
         self.config = config
         self.visual = visual
         self.text = text
+        self.image_norm = pooled_image_norm(config.image_norm, visual.embed_dim)
         self.image_proj = nn.Linear(visual.embed_dim, config.embed_dim, bias=False)
         self.text_proj = nn.Linear(text.embed_dim, config.embed_dim, bias=False)
         self.logit_scale = nn.Parameter(torch.tensor(math.log(1.0 / config.init_temperature)))
@@ -66,7 +95,8 @@ class VLPModel(nn.Module):
         """-> normalised embeddings ``[B, D]`` and the raw encoder output."""
         extra = {"volume_ids": volume_ids} if volume_ids is not None else {}
         out = self.visual(images, slice_mask=slice_mask, slice_positions=slice_positions, **extra)
-        return F.normalize(self.image_proj(out.pooled), dim=-1), out
+        pooled = out.pooled if self.image_norm is None else self.image_norm(out.pooled)
+        return F.normalize(self.image_proj(pooled), dim=-1), out
 
     def window_ct(self, volume_hu: Tensor) -> Tensor:
         """CT in HU (as datasets yield it) -> [0, 1] with this model's ``vision.hu_window``."""
