@@ -23,7 +23,7 @@ from medvlp.evaluation.data import load_split
 from medvlp.evaluation.labels import binarize_labels
 from medvlp.evaluation.loaders import load_encoder
 from medvlp.evaluation.prompts import knowledge_prompts
-from medvlp.evaluation.zeroshot import encode_images
+from medvlp.evaluation.zeroshot import encode_images, prompt_pair_embeddings, scores_from_embeddings
 
 
 def main() -> None:
@@ -57,11 +57,10 @@ def main() -> None:
             continue
         variants = prompts[name].variants
         ok = valid[:, k]
-        probs = []
-        for variant in variants.values():
-            pos, neg = F.normalize(embed(variant.positive).mean(0), dim=0), F.normalize(embed(variant.negative).mean(0), dim=0)
-            probs.append(torch.stack([x @ neg, x @ pos], dim=1).mul(float(model.logit_scale)).softmax(dim=1)[:, 1])
-        scores = [*probs, torch.stack(probs).amax(dim=0)]
+        pairs = [prompt_pair_embeddings(model, v.positive, v.negative) for v in variants.values()]  # [2, D] each
+        scale = float(model.logit_scale)
+        scores = [scores_from_embeddings(x, [p[None]], scale)[:, 0] for p in pairs]
+        scores.append(scores_from_embeddings(x, [torch.stack(pairs)], scale)[:, 0])  # the benchmark's max
         aurocs = [roc_auc_score(y[ok, k], sc.numpy()[ok]) for sc in scores]
         print(f"{name:28s}", " ".join(f"{v}={a:.3f}" for v, a in zip([*variants, "max"], aurocs, strict=True)))
 

@@ -6,9 +6,9 @@ Prints, on the ingest's test split: the mean |correlation| between the findings'
 one shared abnormality score), the mean cosine between their text directions (affirmed minus negated
 prompt embedding, first variant), and per finding the zero-shot AUROC (first variant) beside a logistic
 regression on the *same* normalised image embeddings (train split, ``--probe-c``, default 100) and the
-cosine between the text direction and that probe's direction. ``--term I`` rebuilds the prompts from only the I-th prompt term of
-every finding (the shipped templates), to test whether wording matters; ``--report-style`` uses
-sentences worded like the training reports instead (the label-pair texts). Used for benchmarks/RESULTS.md
+cosine between the text direction and that probe's direction. ``--term I`` rebuilds the prompts from only
+the I-th prompt term of every finding (the shipped templates), to test whether wording matters;
+``--report-style`` uses sentences worded like the training reports instead (the label-pair texts). Used for benchmarks/RESULTS.md
 ("Session 3: ... what limits zero-shot", "Session 10").
 """
 
