@@ -24,6 +24,7 @@ SECTIONS = "sections"  # dict of section name -> text
 SENTENCES = "sentences"  # list[str]
 LABELS = "labels"
 LABEL_NAMES = "label_names"
+LABEL_SET = "label_set"  # name of the label set (medvlp.knowledge.findings), e.g. "chexpert"
 LATERALITY = "laterality"
 PATIENT = "patient_id"  # pseudonymous
 STUDY = "study_id"  # pseudonymous
@@ -36,6 +37,10 @@ SLICE_POSITIONS = "slice_positions"  # mm along the slice normal, one per slice
 SPLIT = "split"
 INPUT_IDS = "input_ids"
 ATTENTION_MASK = "attention_mask"
+SWAP_NEGATIVES = "swap_negatives"  # list[str]: the report with two findings traded (training text only)
+SWAP_INPUT_IDS = "swap_input_ids"  # [B * H, L] tokens of the swap negatives, H per report
+SWAP_ATTENTION_MASK = "swap_attention_mask"  # [B * H, L]
+SWAP_MASK = "swap_mask"  # bool [B, H]: which of the H slots hold a real swap negative
 
 # --- model output dict keys ---------------------------------------------------------------------
 IMAGE_EMBEDS = "image_embeds"  # [B, D] projected, L2-normalised
@@ -51,6 +56,7 @@ ENTITY_EMBEDS = "entity_embeds"  # [K, D] knowledge-base finding embeddings
 ENTITY_LOGITS = "entity_logits"  # [B, K] report-entity presence logits (knowledge fusion)
 FINDING_PAIR_EMBEDS = "finding_pair_embeds"  # [K', 2, D] affirmed (0) / negated (1) finding text embeddings
 FINDING_PAIR_INDEX = "finding_pair_index"  # long [K'] column of each pair's finding in LABELS
+SWAP_EMBEDS = "swap_embeds"  # [B, H, D] L2-normalised embeddings of the swap negatives
 
 # --- splits -------------------------------------------------------------------------------------
 TRAIN, VALID, TEST = "train", "valid", "test"

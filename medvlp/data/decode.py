@@ -53,6 +53,7 @@ def decode_sample(key: str, members: Mapping[str, bytes], source: str) -> dict[s
         keys.SENTENCES: meta.get("sentences") or [],
         keys.LABELS: labels_vector(meta.get("labels") or {}, label_set),
         keys.LABEL_NAMES: list(label_set.labels),
+        keys.LABEL_SET: label_set.name,
         keys.LATERALITY: meta.get("laterality") or {},
         keys.PATIENT: meta.get("patient_id"),
         keys.STUDY: meta.get("study_id"),

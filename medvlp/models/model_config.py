@@ -63,6 +63,9 @@ class ModelConfig:
     # "batch": standardise the pooled image features over the batch before the projection (running statistics
     # at inference); None: project them as they are (see medvlp.models.vlp.pooled_image_norm)
     image_norm: Literal["batch"] | None = None
+    # "report": a text is encoded whole; "sentence": each sentence is encoded on its own and the text's
+    # embedding is the normalised mean of its normalised sentence embeddings (see medvlp.models.vlp)
+    text_unit: Literal["report", "sentence"] = "report"
     label_names: list[str] = field(default_factory=list)  # empty: the modality's label set
 
 

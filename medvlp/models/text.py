@@ -31,6 +31,7 @@ from medvlp.errors import ConfigError
 from medvlp.models.errors import WeightsError
 from medvlp.models.tokenizer import builtin_tokenizer, load_tokenizer
 from medvlp.registry import Registry
+from medvlp.text.sentences import split_sentences
 
 Pooling = Literal["cls", "mean"]
 
@@ -50,6 +51,29 @@ def pool_tokens(tokens: Tensor, mask: Tensor, pooling: Pooling) -> Tensor:
         return tokens[:, 0]
     weights = mask.to(tokens.dtype).unsqueeze(-1)
     return (tokens * weights).sum(1) / weights.sum(1).clamp_min(1.0)
+
+
+def sentence_lists(texts: Sequence[str]) -> list[list[str]]:
+    """Each text as its sentences (:func:`medvlp.text.sentences.split_sentences`); an empty text stays one
+    empty sentence."""
+    return [split_sentences(t) or [t] for t in texts]
+
+
+def tokenize_documents(tokenizer: PreTrainedTokenizerBase, documents: Sequence[Sequence[str]], max_length: int
+                       ) -> dict[str, Tensor]:
+    """Lists of sentences -> ``input_ids`` / ``attention_mask`` ``[B, S, L]`` (missing sentences are all padding;
+    each sentence truncated to ``max_length`` tokens)."""
+    flat = [s for doc in documents for s in doc] or [""]
+    enc = tokenizer(flat, padding=True, truncation=True, max_length=max_length, return_tensors="pt")
+    s_max = max(1, max((len(doc) for doc in documents), default=1))
+    ids = enc["input_ids"].new_full((len(documents), s_max, enc["input_ids"].shape[1]), tokenizer.pad_token_id or 0)
+    mask = torch.zeros_like(ids)
+    start = 0
+    for b, doc in enumerate(documents):
+        ids[b, : len(doc)] = enc["input_ids"][start : start + len(doc)]
+        mask[b, : len(doc)] = enc["attention_mask"][start : start + len(doc)]
+        start += len(doc)
+    return {"input_ids": ids, "attention_mask": mask}
 
 
 def keep_tokens(input_ids: Tensor, mask: Tensor, keep: Tensor, pad_id: int) -> tuple[Tensor, Tensor]:
@@ -107,6 +131,11 @@ class TextEncoder(nn.Module):
             return ids, mask
         return keep_tokens(ids, mask, seen[ids] > 0, int(self.tokenizer.pad_token_id or 0))
 
+    def tokenize_by_sentence(self, texts: Sequence[str], device: torch.device | str | None = None
+                             ) -> dict[str, Tensor]:
+        """Texts split into sentences -> ``[B, S, L]`` ids/mask (a text without a sentence break is one sentence)."""
+        return self.tokenize_sentences(sentence_lists(texts), device)
+
     def tokenize(self, texts: Sequence[str], device: torch.device | str | None = None) -> dict[str, Tensor]:
         """Texts -> ``input_ids`` / ``attention_mask`` ``[B, L]`` (padded to the longest, truncated)."""
         enc = self.tokenizer(list(texts), padding=True, truncation=True, max_length=self.max_length,
@@ -116,18 +145,8 @@ class TextEncoder(nn.Module):
     def tokenize_sentences(self, documents: Sequence[Sequence[str]], device: torch.device | str | None = None
                            ) -> dict[str, Tensor]:
         """Lists of sentences -> ``[B, S, L]`` ids/mask (missing sentences are all padding)."""
-        flat = [s for doc in documents for s in doc] or [""]
-        enc = self.tokenize(flat)
-        s_max = max(1, max(len(doc) for doc in documents))
-        ids = enc["input_ids"].new_full((len(documents), s_max, enc["input_ids"].shape[1]),
-                                        self.tokenizer.pad_token_id or 0)
-        mask = torch.zeros_like(ids)
-        start = 0
-        for b, doc in enumerate(documents):
-            ids[b, : len(doc)] = enc["input_ids"][start : start + len(doc)]
-            mask[b, : len(doc)] = enc["attention_mask"][start : start + len(doc)]
-            start += len(doc)
-        return {"input_ids": ids.to(device), "attention_mask": mask.to(device)}
+        enc = tokenize_documents(self.tokenizer, documents, self.max_length)
+        return {k: v.to(device) for k, v in enc.items()}
 
     def forward(self, input_ids: Tensor, attention_mask: Tensor | None = None) -> TextEncoderOutput:
         """input_ids ``[B, L]`` or ``[B, S, L]`` -> :class:`TextEncoderOutput`."""

@@ -56,8 +56,10 @@ class VLPModel(nn.Module):
     """``model(batch) -> dict`` of L2-normalised image/text embeddings ``[B, D]`` and local tokens.
 
     batch: ``keys.IMAGE`` ``[B, C, H, W]`` / ``[B, C, X, Y, Z]`` in [0, 1], ``keys.INPUT_IDS`` and
-    ``keys.ATTENTION_MASK`` ``[B, L]``, optional ``keys.IMAGE_MASK`` ``bool [B, Z]``,
-    ``keys.SLICE_POSITIONS`` ``[B, Z]`` mm and ``keys.KEY`` (volume ids for the slice cache).
+    ``keys.ATTENTION_MASK`` ``[B, L]`` (``[B, S, L]``, one row per sentence, for ``text_unit: sentence``),
+    optional ``keys.IMAGE_MASK`` ``bool [B, Z]``, ``keys.SLICE_POSITIONS`` ``[B, Z]`` mm, ``keys.KEY`` (volume
+    ids for the slice cache) and ``keys.SWAP_INPUT_IDS`` ``[B * H, (S,) L]`` (finding-swap negatives, encoded to
+    ``keys.SWAP_EMBEDS`` ``[B, H, D]``).
     """
 
     def __init__(self, config: ModelConfig, visual: ImageEncoder, text: TextEncoder) -> None:
@@ -109,13 +111,40 @@ class VLPModel(nn.Module):
         """Images -> L2-normalised embeddings ``[B, D]``."""
         return self.image_forward(images, slice_mask, slice_positions)[0]
 
+    @property
+    def by_sentence(self) -> bool:
+        """Whether texts are encoded sentence by sentence (``config.text_unit == "sentence"``)."""
+        return self.config.text_unit == "sentence"
+
     def tokenize(self, texts: Sequence[str]) -> dict[str, Tensor]:
+        """``[B, L]`` ids/mask, or ``[B, S, L]`` (one row per sentence) for a sentence-unit model."""
+        if self.by_sentence:
+            return self.text.tokenize_by_sentence(texts, device=self.device)
         return self.text.tokenize(texts, device=self.device)
+
+    def text_embeddings(self, input_ids: Tensor, attention_mask: Tensor | None = None
+                        ) -> tuple[Tensor, Tensor, Tensor]:
+        """ids ``[B, L]`` or ``[B, S, L]`` -> normalised embeddings ``[B, D]``, projected tokens ``[B, L', D]``
+        and their mask ``[B, L']`` (sentences laid end to end, ``L' = S * L``).
+
+        Sentence units: every sentence embedding is normalised, so each sentence weighs the same in the
+        mean, and the mean is normalised again; a text is then the bag of what its sentences state, on the
+        same sphere as a one-sentence prompt.
+        """
+        out = self.text(input_ids, attention_mask)
+        tokens = self.text_proj(out.tokens)
+        if input_ids.ndim == 2:
+            return F.normalize(self.text_proj(out.pooled), dim=-1), tokens, out.mask
+        sentences = F.normalize(self.text_proj(out.pooled), dim=-1)  # [B, S, D]
+        real = out.mask.any(-1, keepdim=True).to(sentences.dtype)  # [B, S, 1]; a text with none keeps zeros
+        mean = (sentences * real).sum(1) / real.sum(1).clamp_min(1.0)
+        batch, n_sent, length = input_ids.shape
+        return F.normalize(mean, dim=-1), tokens.reshape(batch, n_sent * length, -1), out.mask.reshape(batch, -1)
 
     def encode_text(self, texts: Sequence[str]) -> Tensor:
         """Texts (tokenised with the model's own tokenizer) -> L2-normalised embeddings ``[B, D]``."""
         enc = self.tokenize(texts)
-        return F.normalize(self.text_proj(self.text(enc["input_ids"], enc["attention_mask"]).pooled), dim=-1)
+        return self.text_embeddings(enc["input_ids"], enc["attention_mask"])[0]
 
     def entity_embeddings(self) -> Tensor | None:
         """Knowledge entity embeddings ``[K, D]`` (zero-shot classifier weights), or None if off."""
@@ -129,13 +158,14 @@ class VLPModel(nn.Module):
             batch[keys.IMAGE], batch.get(keys.IMAGE_MASK), batch.get(keys.SLICE_POSITIONS),
             list(volume_ids) if isinstance(volume_ids, (list, tuple)) else None,
         )
-        text_out = self.text(batch[keys.INPUT_IDS], batch.get(keys.ATTENTION_MASK))
+        text_embeds, text_tokens, text_mask = self.text_embeddings(batch[keys.INPUT_IDS],
+                                                                   batch.get(keys.ATTENTION_MASK))
         out: dict[str, Tensor] = {
             keys.IMAGE_EMBEDS: image_embeds,
-            keys.TEXT_EMBEDS: F.normalize(self.text_proj(text_out.pooled), dim=-1),
+            keys.TEXT_EMBEDS: text_embeds,
             keys.LOGIT_SCALE: self.scale(),
-            keys.TEXT_TOKENS: self.text_proj(text_out.tokens),
-            keys.TEXT_TOKEN_MASK: text_out.mask,
+            keys.TEXT_TOKENS: text_tokens,
+            keys.TEXT_TOKEN_MASK: text_mask,
         }
         if image_out.tokens is not None:
             out[keys.IMAGE_TOKENS] = self.image_proj(image_out.tokens)
@@ -148,7 +178,10 @@ class VLPModel(nn.Module):
         entity_embeds = self.entity_embeddings()
         if entity_embeds is not None and self.knowledge is not None:
             out[keys.ENTITY_EMBEDS] = entity_embeds
-            out[ENTITY_LOGITS] = self.knowledge.presence_logits(entity_embeds, out[keys.TEXT_TOKENS], text_out.mask)
+            out[ENTITY_LOGITS] = self.knowledge.presence_logits(entity_embeds, text_tokens, text_mask)
+        if keys.SWAP_INPUT_IDS in batch:  # finding-swap hard negatives [B * H, (S,) L] -> [B, H, D]
+            embeds = self.text_embeddings(batch[keys.SWAP_INPUT_IDS], batch.get(keys.SWAP_ATTENTION_MASK))[0]
+            out[keys.SWAP_EMBEDS] = embeds.reshape(image_embeds.shape[0], -1, embeds.shape[-1])
         if self.finding_pairs is not None:
             out[keys.FINDING_PAIR_EMBEDS] = self.finding_pairs.embeddings(self.text, self.text_proj)
             out[keys.FINDING_PAIR_INDEX] = self.finding_pairs.index()

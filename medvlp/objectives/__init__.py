@@ -15,6 +15,7 @@ from medvlp.objectives import (  # noqa: F401
     siglip,
     soft_targets,
     supervised,
+    swap_negatives,
 )
 from medvlp.objectives.chunked import ChunkedInfoNCELoss, chunked_infonce
 from medvlp.objectives.combined import CombinedObjective
@@ -27,6 +28,7 @@ from medvlp.objectives.registry import LOSSES
 from medvlp.objectives.siglip import SigLIPLoss
 from medvlp.objectives.soft_targets import SoftTargetLoss
 from medvlp.objectives.supervised import SupervisedBCELoss
+from medvlp.objectives.swap_negatives import SwapNegativeLoss
 
 __all__ = [
     "LOSSES",
@@ -39,6 +41,7 @@ __all__ = [
     "SigLIPLoss",
     "SoftTargetLoss",
     "SupervisedBCELoss",
+    "SwapNegativeLoss",
     "chunked_infonce",
     "gather_with_grad",
     "world_info",

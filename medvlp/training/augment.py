@@ -5,7 +5,9 @@ chest anatomy is lateralised (heart on the left, labels carry left/right lateral
 radiograph would no longer match its report. Text augmentation: sentence shuffling / sub-sampling
 (findings sentences are largely order-independent) and knowledge-base synonym substitution
 (:mod:`medvlp.knowledge.synonym_swap`), negation-cue swap (:mod:`medvlp.knowledge.cue_swap`) and nonce-word
-insertion (:mod:`medvlp.knowledge.nonce_words`). Every random draw comes from a per-sample seed, so a resumed
+insertion (:mod:`medvlp.knowledge.nonce_words`); optionally finding-swap hard negatives
+(:mod:`medvlp.knowledge.finding_swap`), augmented like the report itself. Every random draw comes from a
+per-sample seed, so a resumed
 run augments each sample exactly as the uninterrupted run did.
 """
 
@@ -20,6 +22,7 @@ from monai.transforms import Compose, EnsureTyped, RandRotated, RandScaleCropd, 
 from medvlp import keys
 from medvlp.data.transforms import HUWindowd, IntensityJitterd, RandResizedCropd, SliceSampled
 from medvlp.knowledge.cue_swap import CueSwapper, swap_vocabulary
+from medvlp.knowledge.finding_swap import FindingSwapper, SentenceBank
 from medvlp.knowledge.nonce_words import NonceInserter
 from medvlp.knowledge.synonym_swap import SynonymSwapper
 from medvlp.training.config import DataSection
@@ -64,6 +67,12 @@ def augment_report(sample: dict[str, Any], rng: np.random.Generator, shuffle: bo
     sentences = [s for s in (sample.get(keys.SENTENCES) or []) if s.strip()]
     if not sentences or (not shuffle and max_sentences is None):
         return sample[keys.REPORT]
+    return arrange_sentences(sentences, rng, shuffle, max_sentences)
+
+
+def arrange_sentences(sentences: list[str], rng: np.random.Generator, shuffle: bool,
+                      max_sentences: int | None) -> str:
+    """Sentences shuffled and/or sub-sampled, joined into one text."""
     order = rng.permutation(len(sentences)) if shuffle else np.arange(len(sentences))
     if max_sentences is not None:
         order = order[:max_sentences] if shuffle else np.sort(rng.permutation(len(sentences))[:max_sentences])
@@ -78,34 +87,53 @@ def augmentation_texts(cfg: DataSection) -> list[str]:
 class SampleAugmenter:
     """Image pipeline + text augmentation for one sample, seeded per sample (``__call__(sample, seed)``)."""
 
-    def __init__(self, cfg: DataSection, train: bool) -> None:
+    def __init__(self, cfg: DataSection, train: bool, sentence_bank: SentenceBank | None = None) -> None:
         self.cfg, self.train = cfg, train
         self.pipeline = image_pipeline(cfg, train)
         self.swapper = SynonymSwapper() if train and cfg.augment.synonym_swap > 0 else None
         self.nonce = NonceInserter() if train and cfg.augment.nonce_words > 0 else None
         self.cue_swapper = CueSwapper() if train and cfg.augment.negation_swap > 0 else None
+        self.finding_swapper = None
+        if train and cfg.augment.finding_swaps > 0:
+            if sentence_bank is None:
+                raise ValueError("data.augment.finding_swaps needs the run's sentence bank")
+            self.finding_swapper = FindingSwapper(sentence_bank)
+
+    def _words(self, text: str, rng: np.random.Generator) -> str:
+        """The word-level text augmentations (synonyms, negation cues, nonce words), in that order."""
+        aug = self.cfg.augment
+        if self.swapper is not None:
+            text = self.swapper.swap(text, rng, aug.synonym_swap)
+        if self.cue_swapper is not None:
+            text = self.cue_swapper.swap(text, rng, aug.negation_swap)
+        if self.nonce is not None:
+            text = self.nonce.insert(text, rng, aug.nonce_words)
+        return text
 
     def __call__(self, sample: dict[str, Any], seed: int = 0) -> dict[str, Any]:
         self.pipeline.set_random_state(seed=seed)
         out = dict(self.pipeline(sample))
         if self.train and self.cfg.augment.enabled:
+            aug = self.cfg.augment
             rng = np.random.default_rng(seed)
-            out[keys.REPORT] = augment_report(out, rng, self.cfg.augment.shuffle_sentences,
-                                              self.cfg.augment.max_sentences)
-            if self.swapper is not None:
-                out[keys.REPORT] = self.swapper.swap(out[keys.REPORT], rng, self.cfg.augment.synonym_swap)
-            if self.cue_swapper is not None:
-                out[keys.REPORT] = self.cue_swapper.swap(out[keys.REPORT], rng, self.cfg.augment.negation_swap)
-            if self.nonce is not None:
-                out[keys.REPORT] = self.nonce.insert(out[keys.REPORT], rng, self.cfg.augment.nonce_words)
+            out[keys.REPORT] = self._words(augment_report(out, rng, aug.shuffle_sentences, aug.max_sentences), rng)
+            if self.finding_swapper is not None:
+                # a separate stream: switching the swaps on leaves the report's own augmentation unchanged
+                swap_rng = np.random.default_rng([seed, 1])
+                sentences = [s for s in (out.get(keys.SENTENCES) or []) if s.strip()]
+                swaps = self.finding_swapper.swaps(str(out.get(keys.LABEL_SET)), sentences, swap_rng,
+                                                   aug.finding_swaps)
+                out[keys.SWAP_NEGATIVES] = [
+                    self._words(arrange_sentences(list(s.sentences), swap_rng, aug.shuffle_sentences,
+                                                  aug.max_sentences), swap_rng) for s in swaps]
         return out
 
 
 class TrainAugmenterFactory:
     """Picklable ``reader -> SampleAugmenter`` (one pipeline instance per DataLoader worker)."""
 
-    def __init__(self, cfg: DataSection) -> None:
-        self.cfg = cfg
+    def __init__(self, cfg: DataSection, sentence_bank: SentenceBank | None = None) -> None:
+        self.cfg, self.sentence_bank = cfg, sentence_bank
 
     def __call__(self, reader: int) -> SampleAugmenter:
-        return SampleAugmenter(self.cfg, train=True)
+        return SampleAugmenter(self.cfg, train=True, sentence_bank=self.sentence_bank)

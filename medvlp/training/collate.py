@@ -8,6 +8,7 @@ import torch
 from transformers import PreTrainedTokenizerBase
 
 from medvlp import keys
+from medvlp.models.text import sentence_lists, tokenize_documents
 from medvlp.training.stream import SkipCounter, unusable_reason
 
 PASSTHROUGH = (keys.KEY, keys.REPORT, keys.STUDY, keys.PATIENT)
@@ -15,15 +16,23 @@ PASSTHROUGH = (keys.KEY, keys.REPORT, keys.STUDY, keys.PATIENT)
 
 class PretrainCollate:
     """``list[sample] -> batch``: IMAGE ``[B, C, ...]``, INPUT_IDS/ATTENTION_MASK ``[B, L]``, LABELS ``[B, K]``;
-    volumes also IMAGE_MASK ``[B, Z]`` and, when every sample has them, SLICE_POSITIONS ``[B, Z]`` mm.
+    volumes also IMAGE_MASK ``[B, Z]`` and, when every sample has them, SLICE_POSITIONS ``[B, Z]`` mm; with
+    finding-swap negatives SWAP_INPUT_IDS / SWAP_ATTENTION_MASK ``[B * H, L]`` and SWAP_MASK ``bool [B, H]``.
+    ``by_sentence`` (a sentence-unit model): texts are split into sentences, ids/masks ``[B, S, L]``.
 
     Samples that cannot train (empty report, non-finite pixels) are dropped and counted; a batch
     left empty becomes ``None`` (the module skips it).
     """
 
-    def __init__(self, tokenizer: PreTrainedTokenizerBase, max_length: int = 128) -> None:
-        self.tokenizer, self.max_length = tokenizer, max_length
+    def __init__(self, tokenizer: PreTrainedTokenizerBase, max_length: int = 128, by_sentence: bool = False) -> None:
+        self.tokenizer, self.max_length, self.by_sentence = tokenizer, max_length, by_sentence
         self.skips = SkipCounter("collate")
+
+    def tokenize(self, texts: list[str]) -> dict[str, Any]:
+        """``[N, L]`` ids/mask, or ``[N, S, L]`` (one row per sentence) for a sentence-unit model."""
+        if self.by_sentence:
+            return tokenize_documents(self.tokenizer, sentence_lists(texts), self.max_length)
+        return self.tokenizer(texts, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt")
 
     def __call__(self, samples: list[dict[str, Any]]) -> dict[str, Any] | None:
         kept = []
@@ -35,8 +44,7 @@ class PretrainCollate:
                 kept.append(sample)
         if not kept:
             return None
-        tokens = self.tokenizer([s[keys.REPORT] for s in kept], padding=True, truncation=True,
-                                max_length=self.max_length, return_tensors="pt")
+        tokens = self.tokenize([s[keys.REPORT] for s in kept])
         batch: dict[str, Any] = {
             keys.IMAGE: torch.stack([torch.as_tensor(s[keys.IMAGE], dtype=torch.float32) for s in kept]),
             keys.INPUT_IDS: tokens["input_ids"],
@@ -51,6 +59,18 @@ class PretrainCollate:
             # mm positions of the slices given (``SliceSampled``); without them the encoder assumes 1 mm
             batch[keys.SLICE_POSITIONS] = torch.stack(
                 [torch.as_tensor(s[keys.SLICE_POSITIONS], dtype=torch.float32) for s in kept])
+        if any(keys.SWAP_NEGATIVES in s for s in kept):
+            batch.update(self._swap_negatives(kept))
         for key in PASSTHROUGH:
             batch[key] = [s.get(key) for s in kept]
         return batch
+
+    def _swap_negatives(self, kept: list[dict[str, Any]]) -> dict[str, Any]:
+        """H slots per report (the most any report has); an empty slot holds the report itself, masked out."""
+        lists = [list(s.get(keys.SWAP_NEGATIVES) or []) for s in kept]
+        slots = max(1, max(len(x) for x in lists))
+        mask = torch.tensor([[j < len(x) for j in range(slots)] for x in lists], dtype=torch.bool)
+        texts = [x[j] if j < len(x) else s[keys.REPORT] for s, x in zip(kept, lists, strict=True) for j in range(slots)]
+        tokens = self.tokenize(texts)
+        return {keys.SWAP_INPUT_IDS: tokens["input_ids"], keys.SWAP_ATTENTION_MASK: tokens["attention_mask"],
+                keys.SWAP_MASK: mask}

@@ -41,6 +41,9 @@ class AugmentSection:
     synonym_swap: float = 0.0  # chance that a finding mention becomes another knowledge-base synonym
     nonce_words: float = 0.0  # chance of an invented word after each report word (unknown words: no meaning)
     negation_swap: float = 0.0  # chance that a negation cue becomes another of its interchangeable group
+    # hard negatives per report: real report sentences of the training split trade an affirmed and a denied
+    # finding (medvlp.knowledge.finding_swap; RESULTS.md session 11)
+    finding_swaps: int = 0  # hard negatives per report, read by the swap_negatives objective
     # 3D: which slices a training volume keeps: one random slice per equal bin over the whole volume
     # (stratified; a stated finding is never cut away) or a random contiguous run (window)
     slice_sampling: Literal["stratified", "window"] = "stratified"
@@ -49,6 +52,8 @@ class AugmentSection:
         for name in ("synonym_swap", "nonce_words", "negation_swap"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ConfigError(f"data.augment.{name} is a probability in [0, 1], got {getattr(self, name)}")
+        if self.finding_swaps < 0:
+            raise ConfigError(f"data.augment.finding_swaps is a count >= 0, got {self.finding_swaps}")
 
 
 @dataclass

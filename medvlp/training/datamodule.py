@@ -11,6 +11,7 @@ from transformers import PreTrainedTokenizerBase
 from medvlp.data.datasets import ShardDataset
 from medvlp.data.shards import shard_files
 from medvlp.errors import ConfigError, InputError
+from medvlp.knowledge.finding_swap import SentenceBank
 from medvlp.training.augment import SampleAugmenter, TrainAugmenterFactory
 from medvlp.training.collate import PretrainCollate
 from medvlp.training.config import DataSection
@@ -34,12 +35,15 @@ class PretrainDataModule(L.LightningDataModule):
     batches of the restored trainer, so a resumed run sees exactly the batches it would have seen.
     """
 
-    def __init__(self, cfg: DataSection, tokenizer: PreTrainedTokenizerBase, seed: int = 0) -> None:
+    def __init__(self, cfg: DataSection, tokenizer: PreTrainedTokenizerBase, seed: int = 0,
+                 sentence_bank: SentenceBank | None = None, by_sentence: bool = False) -> None:
         super().__init__()
         if cfg.root is None:
             raise ConfigError("data.root is not set (the ingest output folder holding shards/)")
         self.cfg, self.tokenizer, self.seed = cfg, tokenizer, seed
-        self.collate = PretrainCollate(tokenizer, cfg.max_text_length)
+        self.sentence_bank = sentence_bank  # finding-swap negatives (data.augment.finding_swaps)
+        # by_sentence: the model encodes texts sentence by sentence (model config text_unit: sentence)
+        self.collate = PretrainCollate(tokenizer, cfg.max_text_length, by_sentence)
 
     def train_shards(self) -> list:
         shards = shard_files(self.cfg.root / "shards", self.cfg.train_split)  # type: ignore[operator]
@@ -56,7 +60,7 @@ class PretrainDataModule(L.LightningDataModule):
     def train_dataloader(self) -> DataLoader:
         trainer = self.trainer
         rank, world = (trainer.global_rank, trainer.world_size) if trainer is not None else (0, 1)
-        stream = PretrainStream(self.train_shards(), TrainAugmenterFactory(self.cfg), self.cfg.batch_size,
+        stream = PretrainStream(self.train_shards(), TrainAugmenterFactory(self.cfg, self.sentence_bank), self.cfg.batch_size,
                                 seed=self.seed, rank=rank, world_size=world, shuffle_buffer=self.cfg.shuffle_buffer,
                                 start_batch=self._start_batch(), dims=self.cfg.dims)
         return DataLoader(stream, batch_size=self.cfg.batch_size, num_workers=self.cfg.num_workers,

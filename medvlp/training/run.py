@@ -69,6 +69,15 @@ def _check_pair_texts(name: str, loss: str, cfg: PretrainConfig, model: nn.Modul
                           "set model.overrides.finding_pairs.enabled: true")
 
 
+def _check_swap_texts(name: str, loss: str, cfg: PretrainConfig) -> None:
+    """The swap_negatives loss reads the finding-swap texts of the data pipeline: fail before any data is read."""
+    if loss not in LOSSES or LOSSES.get(loss) is not LOSSES.get("swap_negatives"):
+        return
+    if not (cfg.data.augment.enabled and cfg.data.augment.finding_swaps > 0):
+        raise ConfigError(f"objective.{name} ({loss}) needs finding-swap texts: set data.augment.finding_swaps "
+                          "to 1 or more (with data.augment.enabled)")
+
+
 def build_objective(cfg: PretrainConfig, model: nn.Module | None = None) -> CombinedObjective:
     """The weighted objective; a term of weight 0 is not built (how a child config drops an inherited
     term). Losses that own a head (``embed_dim`` argument, e.g. supervised_bce) get the embedding size
@@ -79,6 +88,7 @@ def build_objective(cfg: PretrainConfig, model: nn.Module | None = None) -> Comb
             continue
         kwargs = dict(t.kwargs)
         _check_pair_texts(name, t.loss or name, cfg, model)
+        _check_swap_texts(name, t.loss or name, cfg)
         if _needs_embed_dim(t.loss or name, kwargs):
             dim = model_embed_dim(cfg, model)
             if dim is None:
@@ -157,7 +167,14 @@ def run_pretrain(cfg: PretrainConfig, model: nn.Module | None = None) -> Path:
     tokenizer = getattr(model, "tokenizer", None)
     if tokenizer is None:
         raise ConfigError(f"model {type(model).__name__} has no .tokenizer (needed to tokenise reports)")
-    data = PretrainDataModule(cfg.data, tokenizer, seed=cfg.trainer.seed)
+    bank = None
+    if cfg.data.augment.enabled and cfg.data.augment.finding_swaps > 0:
+        from medvlp.training.sentence_bank import fit_sentence_bank
+
+        assert cfg.data.root is not None  # checked by validate()
+        bank = fit_sentence_bank(Path(cfg.data.root), cfg.data.train_split, run_dir / "sentence_bank.json")
+    by_sentence = getattr(getattr(model, "config", None), "text_unit", "report") == "sentence"
+    data = PretrainDataModule(cfg.data, tokenizer, seed=cfg.trainer.seed, sentence_bank=bank, by_sentence=by_sentence)
     trainer = build_trainer(cfg, run_dir)
     resume = resume_checkpoint(run_dir / "checkpoints")
     if resume is not None:

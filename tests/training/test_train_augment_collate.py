@@ -129,3 +129,13 @@ def test_a_volume_whose_positions_do_not_match_its_slices_is_skipped() -> None:
     sample = {keys.IMAGE: torch.zeros(1, 4, 4, 6), keys.REPORT: "x", keys.SLICE_POSITIONS: torch.zeros(5)}
     assert unusable_reason(sample) == "slice positions do not match the volume"
     assert unusable_reason({**sample, keys.SLICE_POSITIONS: torch.zeros(0)}) is None
+
+
+def test_collate_splits_reports_into_sentence_rows_for_a_sentence_unit_model() -> None:
+    collate = PretrainCollate(tiny_tokenizer(), max_length=6, by_sentence=True)
+    base = {keys.IMAGE: torch.rand(1, 4, 4)}
+    batch = collate([{**base, keys.KEY: "a", keys.REPORT: "small left effusion. no edema."},
+                     {**base, keys.KEY: "b", keys.REPORT: "large nodule"}])
+    ids, mask = batch[keys.INPUT_IDS], batch[keys.ATTENTION_MASK]
+    assert ids.shape[:2] == (2, 2) and mask.shape == ids.shape
+    assert mask[1, 1].sum() == 0 and mask[0, 1].sum() > 0  # "b" has one sentence: its second row is padding
