@@ -121,8 +121,9 @@ class SampleAugmenter:
                 # a separate stream: switching the swaps on leaves the report's own augmentation unchanged
                 swap_rng = np.random.default_rng([seed, 1])
                 sentences = [s for s in (out.get(keys.SENTENCES) or []) if s.strip()]
-                swaps = self.finding_swapper.swaps(str(out.get(keys.LABEL_SET)), sentences, swap_rng,
-                                                   aug.finding_swaps)
+                label_set = out.get(keys.LABEL_SET)  # every decoded shard sample has one; without it: no swaps
+                swaps = [] if not label_set else self.finding_swapper.swaps(str(label_set), sentences, swap_rng,
+                                                                            aug.finding_swaps)
                 out[keys.SWAP_NEGATIVES] = [
                     self._words(arrange_sentences(list(s.sentences), swap_rng, aug.shuffle_sentences,
                                                   aug.max_sentences), swap_rng) for s in swaps]

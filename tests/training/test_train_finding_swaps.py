@@ -41,6 +41,8 @@ def test_augmenter_adds_swaps_and_leaves_the_report_as_without_them() -> None:
     assert sorted(negatives) == ["Mild edema. No pneumothorax. Mild edema.",
                                  "Right pneumothorax. No pleural effusion. Right pneumothorax."]
     assert keys.SWAP_NEGATIVES not in SampleAugmenter(swapped, train=False, sentence_bank=BANK)(_sample(), seed=0)
+    unlabelled = {k: v for k, v in _sample().items() if k != keys.LABEL_SET}  # no label set: nothing to swap by
+    assert SampleAugmenter(swapped, train=True, sentence_bank=BANK)(unlabelled, seed=0)[keys.SWAP_NEGATIVES] == []
 
 
 def test_finding_swaps_need_a_bank_and_a_non_negative_count() -> None:
