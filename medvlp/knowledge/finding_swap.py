@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,12 @@ from medvlp.knowledge.findings import NEGATIVE, POSITIVE
 from medvlp.knowledge.labeler import Labeler
 
 NOT_SWAPPED = frozenset({"No Finding"})  # derived from the others: "swapping" it would change the count
+
+
+@cache
+def sentence_labeler(label_set: str) -> Labeler:
+    """The labeler of ``label_set`` reading single sentences (compiled once per process and label set)."""
+    return Labeler(label_set, section="all")
 
 
 def sentence_findings(labeler: Labeler, sentences: Sequence[str]) -> list[dict[str, float]]:
@@ -56,10 +63,9 @@ class SentenceBank:
     def build(cls, reports: Iterable[tuple[str, Sequence[str]]], cap: int = 64) -> SentenceBank:
         """``reports``: ``(label_set, sentences)`` of the training reports; at most ``cap`` distinct sentences a key."""
         bank = cls()
-        labelers: dict[str, Labeler] = {}
         for label_set, sentences in reports:
-            labeler = labelers.setdefault(label_set, Labeler(label_set, section="all"))
-            for sentence, found in zip(sentences, sentence_findings(labeler, sentences), strict=True):
+            for sentence, found in zip(sentences, sentence_findings(sentence_labeler(label_set), sentences),
+                                       strict=True):
                 if len(found) == 1:
                     ((label, value),) = found.items()
                     if value in (POSITIVE, NEGATIVE):
@@ -89,17 +95,11 @@ class FindingSwapper:
 
     def __init__(self, bank: SentenceBank) -> None:
         self.bank = bank
-        self._labelers: dict[str, Labeler] = {}
-
-    def _labeler(self, label_set: str) -> Labeler:
-        if label_set not in self._labelers:
-            self._labelers[label_set] = Labeler(label_set, section="all")
-        return self._labelers[label_set]
 
     def candidates(self, label_set: str, sentences: Sequence[str]
                    ) -> tuple[list[str], list[str], list[dict[str, float]]]:
         """Findings that can leave (affirmed) and enter (negated/unmentioned), and each sentence's labels."""
-        labeler = self._labeler(label_set)
+        labeler = sentence_labeler(label_set)
         found = sentence_findings(labeler, sentences)
         stated: dict[str, set[float]] = {}
         shared: set[str] = set()  # mentioned in a sentence together with another finding

@@ -18,7 +18,7 @@ from medvlp.models.image_base import ImageEncoder, ImageEncoderOutput
 from medvlp.models.knowledge import KnowledgeModule
 from medvlp.models.model_config import ModelConfig
 from medvlp.models.preprocess import window_hu
-from medvlp.models.text import TextEncoder
+from medvlp.models.text import TextEncoder, TextEncoderOutput
 
 IMAGE_TOKEN_MASK = keys.IMAGE_TOKEN_MASK  # re-exported for callers that imported it from here
 ENTITY_LOGITS = keys.ENTITY_LOGITS
@@ -123,28 +123,25 @@ class VLPModel(nn.Module):
         return self.text.tokenize(texts, device=self.device)
 
     def text_embeddings(self, input_ids: Tensor, attention_mask: Tensor | None = None
-                        ) -> tuple[Tensor, Tensor, Tensor]:
-        """ids ``[B, L]`` or ``[B, S, L]`` -> normalised embeddings ``[B, D]``, projected tokens ``[B, L', D]``
-        and their mask ``[B, L']`` (sentences laid end to end, ``L' = S * L``).
+                        ) -> tuple[Tensor, TextEncoderOutput]:
+        """ids ``[B, L]`` or ``[B, S, L]`` -> normalised embeddings ``[B, D]`` and the tower's raw output.
 
         Sentence units: every sentence embedding is normalised, so each sentence weighs the same in the
         mean, and the mean is normalised again; a text is then the bag of what its sentences state, on the
         same sphere as a one-sentence prompt.
         """
         out = self.text(input_ids, attention_mask)
-        tokens = self.text_proj(out.tokens)
+        projected = F.normalize(self.text_proj(out.pooled), dim=-1)  # [B, D] or [B, S, D]
         if input_ids.ndim == 2:
-            return F.normalize(self.text_proj(out.pooled), dim=-1), tokens, out.mask
-        sentences = F.normalize(self.text_proj(out.pooled), dim=-1)  # [B, S, D]
-        real = out.mask.any(-1, keepdim=True).to(sentences.dtype)  # [B, S, 1]; a text with none keeps zeros
-        mean = (sentences * real).sum(1) / real.sum(1).clamp_min(1.0)
-        batch, n_sent, length = input_ids.shape
-        return F.normalize(mean, dim=-1), tokens.reshape(batch, n_sent * length, -1), out.mask.reshape(batch, -1)
+            return projected, out
+        real = out.mask.any(-1, keepdim=True).to(projected.dtype)  # [B, S, 1]; a text with none keeps zeros
+        mean = (projected * real).sum(1) / real.sum(1).clamp_min(1.0)
+        return F.normalize(mean, dim=-1), out
 
     def encode_text(self, texts: Sequence[str]) -> Tensor:
         """Texts (tokenised with the model's own tokenizer) -> L2-normalised embeddings ``[B, D]``."""
         enc = self.tokenize(texts)
-        return self.text_embeddings(enc["input_ids"], enc["attention_mask"])[0]
+        return self.text_embeddings(enc["input_ids"], enc["attention_mask"])[0]  # tokens are not projected
 
     def entity_embeddings(self) -> Tensor | None:
         """Knowledge entity embeddings ``[K, D]`` (zero-shot classifier weights), or None if off."""
@@ -158,8 +155,10 @@ class VLPModel(nn.Module):
             batch[keys.IMAGE], batch.get(keys.IMAGE_MASK), batch.get(keys.SLICE_POSITIONS),
             list(volume_ids) if isinstance(volume_ids, (list, tuple)) else None,
         )
-        text_embeds, text_tokens, text_mask = self.text_embeddings(batch[keys.INPUT_IDS],
-                                                                   batch.get(keys.ATTENTION_MASK))
+        text_embeds, text_out = self.text_embeddings(batch[keys.INPUT_IDS], batch.get(keys.ATTENTION_MASK))
+        n_texts = text_embeds.shape[0]  # sentence rows laid end to end: [B, S * L, D]
+        text_tokens = self.text_proj(text_out.tokens).reshape(n_texts, -1, text_embeds.shape[-1])
+        text_mask = text_out.mask.reshape(n_texts, -1)
         out: dict[str, Tensor] = {
             keys.IMAGE_EMBEDS: image_embeds,
             keys.TEXT_EMBEDS: text_embeds,

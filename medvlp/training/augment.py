@@ -64,10 +64,15 @@ def image_pipeline(cfg: DataSection, train: bool) -> Compose:
 def augment_report(sample: dict[str, Any], rng: np.random.Generator, shuffle: bool,
                    max_sentences: int | None) -> str:
     """Report text with its sentences shuffled and/or sub-sampled; the text itself when unsplit."""
-    sentences = [s for s in (sample.get(keys.SENTENCES) or []) if s.strip()]
+    sentences = report_sentences(sample)
     if not sentences or (not shuffle and max_sentences is None):
         return sample[keys.REPORT]
     return arrange_sentences(sentences, rng, shuffle, max_sentences)
+
+
+def report_sentences(sample: dict[str, Any]) -> list[str]:
+    """The sample's non-blank report sentences (ingest's split)."""
+    return [s for s in (sample.get(keys.SENTENCES) or []) if s.strip()]
 
 
 def arrange_sentences(sentences: list[str], rng: np.random.Generator, shuffle: bool,
@@ -120,7 +125,7 @@ class SampleAugmenter:
             if self.finding_swapper is not None:
                 # a separate stream: switching the swaps on leaves the report's own augmentation unchanged
                 swap_rng = np.random.default_rng([seed, 1])
-                sentences = [s for s in (out.get(keys.SENTENCES) or []) if s.strip()]
+                sentences = report_sentences(out)
                 label_set = out.get(keys.LABEL_SET)  # every decoded shard sample has one; without it: no swaps
                 swaps = [] if not label_set else self.finding_swapper.swaps(str(label_set), sentences, swap_rng,
                                                                             aug.finding_swaps)

@@ -10,9 +10,9 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from medvlp.data.shards import CorruptShardError, iter_tar_samples, shard_files
 from medvlp.errors import InputError
 from medvlp.knowledge.finding_swap import SentenceBank
+from medvlp.training.corpus import split_members
 from medvlp.utils.logging import get_logger
 
 log = get_logger(__name__)
@@ -20,19 +20,15 @@ log = get_logger(__name__)
 
 def training_sentences(root: Path, split: str) -> Iterator[tuple[str, list[str]]]:
     """``(label_set, sentences)`` of every report of ``split`` (corrupt shards/samples skipped with a warning)."""
-    for shard in shard_files(root / "shards", split):
+    for shard, key, members in split_members(root, split, "sentence bank"):
         try:
-            for key, members in iter_tar_samples(shard):
-                try:
-                    meta = json.loads(members["json"].decode("utf-8"))
-                except (KeyError, ValueError, UnicodeDecodeError) as exc:
-                    log.warning("sentence bank: skipping %s:%s (%s)", shard.name, key, type(exc).__name__)
-                    continue
-                sentences = [s for s in meta.get("sentences") or [] if isinstance(s, str) and s.strip()]
-                if sentences and meta.get("label_set"):
-                    yield str(meta["label_set"]), sentences
-        except CorruptShardError as exc:
-            log.warning("sentence bank: skipping %s", exc)
+            meta = json.loads(members["json"].decode("utf-8"))
+        except (KeyError, ValueError, UnicodeDecodeError) as exc:
+            log.warning("sentence bank: skipping %s:%s (%s)", shard, key, type(exc).__name__)
+            continue
+        sentences = [s for s in meta.get("sentences") or [] if isinstance(s, str) and s.strip()]
+        if sentences and meta.get("label_set"):
+            yield str(meta["label_set"]), sentences
 
 
 def fit_sentence_bank(root: Path, split: str, path: Path, cap: int = 64) -> SentenceBank:

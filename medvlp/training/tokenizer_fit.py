@@ -14,8 +14,8 @@ from typing import Literal
 
 from transformers import PreTrainedTokenizerBase
 
-from medvlp.data.shards import CorruptShardError, iter_tar_samples, shard_files
 from medvlp.errors import InputError
+from medvlp.training.corpus import split_members
 from medvlp.utils.logging import get_logger
 
 log = get_logger(__name__)
@@ -23,14 +23,10 @@ log = get_logger(__name__)
 
 def training_texts(root: Path, split: str) -> Iterator[str]:
     """De-identified report texts of ``split`` (corrupt shards are skipped: the stream reports them)."""
-    for shard in shard_files(root / "shards", split):
-        try:
-            for _, members in iter_tar_samples(shard):
-                text = members.get("txt", b"").decode("utf-8", errors="replace").strip()
-                if text:
-                    yield text
-        except CorruptShardError as exc:
-            log.warning("tokenizer corpus: skipping %s", exc)
+    for _, _, members in split_members(root, split, "tokenizer corpus"):
+        text = members.get("txt", b"").decode("utf-8", errors="replace").strip()
+        if text:
+            yield text
 
 
 def knowledge_texts() -> list[str]:
