@@ -37,9 +37,11 @@ SLICE_POSITIONS = "slice_positions"  # mm along the slice normal, one per slice
 SPLIT = "split"
 INPUT_IDS = "input_ids"
 ATTENTION_MASK = "attention_mask"
+LABEL_FEATURES = "label_features"  # [B, 3K] / [B, S, 3K]: what the labeler reads in each text (text input)
 SWAP_NEGATIVES = "swap_negatives"  # list[str]: the report with two findings traded (training text only)
 SWAP_INPUT_IDS = "swap_input_ids"  # [B * H, L] tokens of the swap negatives, H per report
 SWAP_ATTENTION_MASK = "swap_attention_mask"  # [B * H, L]
+SWAP_LABEL_FEATURES = "swap_label_features"  # [B * H, (S,) 3K] labeler vectors of the swap negatives
 SWAP_MASK = "swap_mask"  # bool [B, H]: which of the H slots hold a real swap negative
 
 # --- model output dict keys ---------------------------------------------------------------------

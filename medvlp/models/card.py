@@ -89,6 +89,10 @@ def read_card(directory: str | Path) -> dict[str, Any]:
     return card
 
 
+# text-tower options that are not part of the saved HF config and must reach the rebuilt tower
+TEXT_PARAMS_KEPT = ("pooling", "max_length", "drop_unseen_tokens", "label_features")
+
+
 def load_pretrained(directory: str | Path, min_loaded: float = 1.0, verify: bool = True) -> VLPModel:
     """Rebuild the model from the card, check the weights' sha256, load them strictly (100% default)."""
     directory = Path(directory)
@@ -102,7 +106,7 @@ def load_pretrained(directory: str | Path, min_loaded: float = 1.0, verify: bool
     # The text tower is rebuilt from the saved HF config (no weights, no original folder needed).
     text = config_data["text"]
     text["params"] = {"path": str(directory / card["text_config"]), "load_weights": False,
-                      **{k: v for k, v in text["params"].items() if k in ("pooling", "max_length", "drop_unseen_tokens")}}
+                      **{k: v for k, v in text["params"].items() if k in TEXT_PARAMS_KEPT}}
     text["encoder"] = "hf"
     text["tokenizer_path"] = None
     config = from_dict(ModelConfig, config_data)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from medvlp import keys
 from medvlp.models.text import TextEncoder
 
 
@@ -28,13 +29,15 @@ class KnowledgeModule(nn.Module):
         # Tokenised once; not persistent because the texts themselves are stored in the model config.
         self.register_buffer("entity_ids", enc["input_ids"], persistent=False)
         self.register_buffer("entity_mask", enc["attention_mask"], persistent=False)
+        self.entity_features: Tensor | None
+        self.register_buffer("entity_features", enc.get(keys.LABEL_FEATURES), persistent=False)
         self.cross_attention = nn.MultiheadAttention(dim, heads, batch_first=True)
         self.norm = nn.LayerNorm(dim)
         self.classifier = nn.Linear(dim, 1)
 
     def entity_embeddings(self, text_encoder: TextEncoder, project: Callable[[Tensor], Tensor]) -> Tensor:
         """Encode the entity texts with the (shared) text tower and projection -> normalised ``[K, D]``."""
-        pooled = text_encoder(self.entity_ids, self.entity_mask).pooled
+        pooled = text_encoder(self.entity_ids, self.entity_mask, self.entity_features).pooled
         return F.normalize(project(pooled), dim=-1)
 
     def presence_logits(self, entity_embeds: Tensor, text_tokens: Tensor, token_mask: Tensor) -> Tensor:

@@ -3,6 +3,10 @@
 Reports or sentences -> token features ``[B, L, D]`` -> pooled ``[B, D]`` (CLS or masked mean).
 Sentence-level input ``[B, S, L]`` pools per sentence into ``[B, S, D]``.
 
+``label_features`` (a label set name): the tower also reads what the report labeler finds in each text
+(:mod:`medvlp.knowledge.label_features`) and adds a learned projection of it to the pooled output; the
+tokenize methods then return the vectors too (``label_features`` ``[B, 3K]`` / ``[B, S, 3K]``).
+
 A tower trained from scratch (``drop_unseen_tokens``) records which token ids it was trained on; at
 inference it leaves out the others. Their embeddings are still the random initial values, so reading
 them adds noise and nothing else: a zero-shot prompt worded with words the reports never use would
@@ -27,7 +31,9 @@ from transformers import (
     PreTrainedTokenizerBase,
 )
 
+from medvlp import keys
 from medvlp.errors import ConfigError
+from medvlp.knowledge.label_features import document_label_features, label_feature_size, label_features
 from medvlp.models.errors import WeightsError
 from medvlp.models.tokenizer import builtin_tokenizer, load_tokenizer
 from medvlp.registry import Registry
@@ -59,10 +65,21 @@ def sentence_lists(texts: Sequence[str]) -> list[list[str]]:
     return [split_sentences(t) or [t] for t in texts]
 
 
-def tokenize_documents(tokenizer: PreTrainedTokenizerBase, documents: Sequence[Sequence[str]], max_length: int
-                       ) -> dict[str, Tensor]:
+def tokenize_texts(tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], max_length: int,
+                   label_set: str | None = None) -> dict[str, Tensor]:
+    """Texts -> ``input_ids`` / ``attention_mask`` ``[B, L]`` (padded to the longest, truncated), and with a
+    ``label_set`` the labeler's ``label_features`` ``[B, 3K]``."""
+    enc = tokenizer(list(texts), padding=True, truncation=True, max_length=max_length, return_tensors="pt")
+    out = {"input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"]}
+    if label_set is not None:
+        out[keys.LABEL_FEATURES] = label_features(texts, label_set)
+    return out
+
+
+def tokenize_documents(tokenizer: PreTrainedTokenizerBase, documents: Sequence[Sequence[str]], max_length: int,
+                       label_set: str | None = None) -> dict[str, Tensor]:
     """Lists of sentences -> ``input_ids`` / ``attention_mask`` ``[B, S, L]`` (missing sentences are all padding;
-    each sentence truncated to ``max_length`` tokens)."""
+    each sentence truncated to ``max_length`` tokens), and with a ``label_set`` ``label_features`` ``[B, S, 3K]``."""
     flat = [s for doc in documents for s in doc] or [""]
     enc = tokenizer(flat, padding=True, truncation=True, max_length=max_length, return_tensors="pt")
     s_max = max(1, max((len(doc) for doc in documents), default=1))
@@ -73,7 +90,10 @@ def tokenize_documents(tokenizer: PreTrainedTokenizerBase, documents: Sequence[S
         ids[b, : len(doc)] = enc["input_ids"][start : start + len(doc)]
         mask[b, : len(doc)] = enc["attention_mask"][start : start + len(doc)]
         start += len(doc)
-    return {"input_ids": ids, "attention_mask": mask}
+    out = {"input_ids": ids, "attention_mask": mask}
+    if label_set is not None:
+        out[keys.LABEL_FEATURES] = document_label_features(documents, label_set, s_max)
+    return out
 
 
 def keep_tokens(input_ids: Tensor, mask: Tensor, keep: Tensor, pad_id: int) -> tuple[Tensor, Tensor]:
@@ -96,10 +116,13 @@ class TextEncoder(nn.Module):
     training forward has read) and, in eval mode, leave out the token ids never seen (only for towers
     trained from scratch; a pretrained tower knows its whole vocabulary). Until some token is seen
     nothing is left out, so an untrained tower reads its input whole.
+
+    ``label_features``: a label set name; ``forward`` then needs the texts' labeler vectors (from
+    ``tokenize``), projected by ``label_proj`` and added to the pooled output.
     """
 
     def __init__(self, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, pooling: Pooling = "cls",
-                 max_length: int = 128, drop_unseen_tokens: bool = False) -> None:
+                 max_length: int = 128, drop_unseen_tokens: bool = False, label_features: str | None = None) -> None:
         super().__init__()
         if pooling not in ("cls", "mean"):
             raise ConfigError(f"text pooling must be 'cls' or 'mean', got {pooling!r}")
@@ -117,6 +140,9 @@ class TextEncoder(nn.Module):
         n_ids = max(int(model.config.vocab_size), len(tokenizer))
         self.seen_tokens: Tensor | None
         self.register_buffer("seen_tokens", torch.zeros(n_ids) if drop_unseen_tokens else None)
+        self.label_set = label_features
+        self.label_proj = (None if label_features is None
+                           else nn.Linear(label_feature_size(label_features), self.embed_dim, bias=False))
 
     def _track_or_drop_unseen(self, ids: Tensor, mask: Tensor) -> tuple[Tensor, Tensor]:
         """Training: mark the ids read as seen. Eval: leave out ids never seen (``[N, L]`` in and out)."""
@@ -137,19 +163,25 @@ class TextEncoder(nn.Module):
         return self.tokenize_sentences(sentence_lists(texts), device)
 
     def tokenize(self, texts: Sequence[str], device: torch.device | str | None = None) -> dict[str, Tensor]:
-        """Texts -> ``input_ids`` / ``attention_mask`` ``[B, L]`` (padded to the longest, truncated)."""
-        enc = self.tokenizer(list(texts), padding=True, truncation=True, max_length=self.max_length,
-                             return_tensors="pt")
-        return {"input_ids": enc["input_ids"].to(device), "attention_mask": enc["attention_mask"].to(device)}
+        """Texts -> ``input_ids`` / ``attention_mask`` ``[B, L]`` (padded to the longest, truncated), plus
+        ``label_features`` ``[B, 3K]`` for a tower that reads them."""
+        enc = tokenize_texts(self.tokenizer, texts, self.max_length, self.label_set)
+        return {k: v.to(device) for k, v in enc.items()}
 
     def tokenize_sentences(self, documents: Sequence[Sequence[str]], device: torch.device | str | None = None
                            ) -> dict[str, Tensor]:
         """Lists of sentences -> ``[B, S, L]`` ids/mask (missing sentences are all padding)."""
-        enc = tokenize_documents(self.tokenizer, documents, self.max_length)
+        enc = tokenize_documents(self.tokenizer, documents, self.max_length, self.label_set)
         return {k: v.to(device) for k, v in enc.items()}
 
-    def forward(self, input_ids: Tensor, attention_mask: Tensor | None = None) -> TextEncoderOutput:
-        """input_ids ``[B, L]`` or ``[B, S, L]`` -> :class:`TextEncoderOutput`."""
+    def forward(self, input_ids: Tensor, attention_mask: Tensor | None = None,
+                label_features: Tensor | None = None) -> TextEncoderOutput:
+        """input_ids ``[B, L]`` or ``[B, S, L]`` (``label_features`` ``[B, 3K]`` / ``[B, S, 3K]`` for a tower
+        built with ``label_features``) -> :class:`TextEncoderOutput`."""
+        if (self.label_proj is None) != (label_features is None):
+            raise ValueError(f"text tower built with label_features={self.label_set!r} was called "
+                             f"{'with' if label_features is not None else 'without'} label features "
+                             "(take them from its tokenize())")
         mask = torch.ones_like(input_ids, dtype=torch.bool) if attention_mask is None else attention_mask.bool()
         shape = input_ids.shape
         flat_ids, flat_mask = input_ids.reshape(-1, shape[-1]), mask.reshape(-1, shape[-1])
@@ -161,6 +193,8 @@ class TextEncoder(nn.Module):
         model_mask[empty, 0] = True
         hidden = self.model(input_ids=flat_ids, attention_mask=model_mask.long()).last_hidden_state
         pooled = pool_tokens(hidden, flat_mask, self.pooling)
+        if self.label_proj is not None and label_features is not None:
+            pooled = pooled + self.label_proj(label_features.reshape(pooled.shape[0], -1).to(pooled.dtype))
         return TextEncoderOutput(
             pooled=pooled.reshape(*shape[:-1], -1),
             tokens=hidden.reshape(*shape, -1),
@@ -183,8 +217,8 @@ TEXT_ENCODERS: Registry[TextEncoder] = Registry("text encoder")
 
 @TEXT_ENCODERS.register("hf")
 def hf_text_encoder(path: str | Path, tokenizer: PreTrainedTokenizerBase | None = None, pooling: Pooling = "cls",
-                    max_length: int = 128, load_weights: bool = True, drop_unseen_tokens: bool = False
-                    ) -> TextEncoder:
+                    max_length: int = 128, load_weights: bool = True, drop_unseen_tokens: bool = False,
+                    label_features: str | None = None) -> TextEncoder:
     """Any AutoModel in a local folder (CXR-BERT, BioClinicalBERT, PubMedBERT...), its tokenizer too.
 
     ``load_weights=False`` builds the architecture from the folder's config only (weights come later,
@@ -197,25 +231,28 @@ def hf_text_encoder(path: str | Path, tokenizer: PreTrainedTokenizerBase | None 
         model = AutoModel.from_pretrained(str(folder), local_files_only=True, dtype=torch.float32)
     else:
         model = AutoModel.from_config(AutoConfig.from_pretrained(str(folder), local_files_only=True))
-    return TextEncoder(model, tokenizer or load_tokenizer(folder), pooling, max_length, drop_unseen_tokens)
+    return TextEncoder(model, tokenizer or load_tokenizer(folder), pooling, max_length, drop_unseen_tokens,
+                       label_features)
 
 
 @TEXT_ENCODERS.register("bert")
 def bert_text_encoder(tokenizer: PreTrainedTokenizerBase | None = None, pooling: Pooling = "cls",
-                      max_length: int = 128, drop_unseen_tokens: bool = False, **config: Any) -> TextEncoder:
+                      max_length: int = 128, drop_unseen_tokens: bool = False, label_features: str | None = None,
+                      **config: Any) -> TextEncoder:
     """A randomly initialised BERT sized by ``config`` (BertConfig fields), vocabulary from the tokenizer."""
     tokenizer = tokenizer or builtin_tokenizer()
     bert_config = BertConfig(vocab_size=len(tokenizer), pad_token_id=tokenizer.pad_token_id or 0,
                              max_position_embeddings=max(512, max_length), **config)
-    return TextEncoder(BertModel(bert_config), tokenizer, pooling, max_length, drop_unseen_tokens)
+    return TextEncoder(BertModel(bert_config), tokenizer, pooling, max_length, drop_unseen_tokens, label_features)
 
 
 @TEXT_ENCODERS.register("tiny_bert")
 def tiny_bert_text_encoder(tokenizer: PreTrainedTokenizerBase | None = None, pooling: Pooling = "cls",
-                           max_length: int = 64, drop_unseen_tokens: bool = False, **config: Any) -> TextEncoder:
+                           max_length: int = 64, drop_unseen_tokens: bool = False, label_features: str | None = None,
+                           **config: Any) -> TextEncoder:
     """Two layers, hidden 64: seconds to train on CPU."""
     sizes = {"hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 128}
-    return bert_text_encoder(tokenizer, pooling, max_length, drop_unseen_tokens, **{**sizes, **config})
+    return bert_text_encoder(tokenizer, pooling, max_length, drop_unseen_tokens, label_features, **{**sizes, **config})
 
 
 def create_text_encoder(name: str, /, **kwargs: Any) -> TextEncoder:

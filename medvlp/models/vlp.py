@@ -57,6 +57,7 @@ class VLPModel(nn.Module):
 
     batch: ``keys.IMAGE`` ``[B, C, H, W]`` / ``[B, C, X, Y, Z]`` in [0, 1], ``keys.INPUT_IDS`` and
     ``keys.ATTENTION_MASK`` ``[B, L]`` (``[B, S, L]``, one row per sentence, for ``text_unit: sentence``),
+    ``keys.LABEL_FEATURES`` for a text tower that reads the labeler's vectors,
     optional ``keys.IMAGE_MASK`` ``bool [B, Z]``, ``keys.SLICE_POSITIONS`` ``[B, Z]`` mm, ``keys.KEY`` (volume
     ids for the slice cache) and ``keys.SWAP_INPUT_IDS`` ``[B * H, (S,) L]`` (finding-swap negatives, encoded to
     ``keys.SWAP_EMBEDS`` ``[B, H, D]``).
@@ -122,15 +123,16 @@ class VLPModel(nn.Module):
             return self.text.tokenize_by_sentence(texts, device=self.device)
         return self.text.tokenize(texts, device=self.device)
 
-    def text_embeddings(self, input_ids: Tensor, attention_mask: Tensor | None = None
-                        ) -> tuple[Tensor, TextEncoderOutput]:
-        """ids ``[B, L]`` or ``[B, S, L]`` -> normalised embeddings ``[B, D]`` and the tower's raw output.
+    def text_embeddings(self, input_ids: Tensor, attention_mask: Tensor | None = None,
+                        label_features: Tensor | None = None) -> tuple[Tensor, TextEncoderOutput]:
+        """ids ``[B, L]`` or ``[B, S, L]`` (and the labeler vectors of a tower that reads them) -> normalised
+        embeddings ``[B, D]`` and the tower's raw output.
 
         Sentence units: every sentence embedding is normalised, so each sentence weighs the same in the
         mean, and the mean is normalised again; a text is then the bag of what its sentences state, on the
         same sphere as a one-sentence prompt.
         """
-        out = self.text(input_ids, attention_mask)
+        out = self.text(input_ids, attention_mask, label_features)
         projected = F.normalize(self.text_proj(out.pooled), dim=-1)  # [B, D] or [B, S, D]
         if input_ids.ndim == 2:
             return projected, out
@@ -141,7 +143,7 @@ class VLPModel(nn.Module):
     def encode_text(self, texts: Sequence[str]) -> Tensor:
         """Texts (tokenised with the model's own tokenizer) -> L2-normalised embeddings ``[B, D]``."""
         enc = self.tokenize(texts)
-        return self.text_embeddings(enc["input_ids"], enc["attention_mask"])[0]  # tokens are not projected
+        return self.text_embeddings(enc["input_ids"], enc["attention_mask"], enc.get(keys.LABEL_FEATURES))[0]
 
     def entity_embeddings(self) -> Tensor | None:
         """Knowledge entity embeddings ``[K, D]`` (zero-shot classifier weights), or None if off."""
@@ -155,7 +157,8 @@ class VLPModel(nn.Module):
             batch[keys.IMAGE], batch.get(keys.IMAGE_MASK), batch.get(keys.SLICE_POSITIONS),
             list(volume_ids) if isinstance(volume_ids, (list, tuple)) else None,
         )
-        text_embeds, text_out = self.text_embeddings(batch[keys.INPUT_IDS], batch.get(keys.ATTENTION_MASK))
+        text_embeds, text_out = self.text_embeddings(batch[keys.INPUT_IDS], batch.get(keys.ATTENTION_MASK),
+                                                     batch.get(keys.LABEL_FEATURES))
         n_texts = text_embeds.shape[0]  # sentence rows laid end to end: [B, S * L, D]
         text_tokens = self.text_proj(text_out.tokens).reshape(n_texts, -1, text_embeds.shape[-1])
         text_mask = text_out.mask.reshape(n_texts, -1)
@@ -179,7 +182,8 @@ class VLPModel(nn.Module):
             out[keys.ENTITY_EMBEDS] = entity_embeds
             out[ENTITY_LOGITS] = self.knowledge.presence_logits(entity_embeds, text_tokens, text_mask)
         if keys.SWAP_INPUT_IDS in batch:  # finding-swap hard negatives [B * H, (S,) L] -> [B, H, D]
-            embeds = self.text_embeddings(batch[keys.SWAP_INPUT_IDS], batch.get(keys.SWAP_ATTENTION_MASK))[0]
+            embeds = self.text_embeddings(batch[keys.SWAP_INPUT_IDS], batch.get(keys.SWAP_ATTENTION_MASK),
+                                          batch.get(keys.SWAP_LABEL_FEATURES))[0]
             out[keys.SWAP_EMBEDS] = embeds.reshape(image_embeds.shape[0], -1, embeds.shape[-1])
         if self.finding_pairs is not None:
             out[keys.FINDING_PAIR_EMBEDS] = self.finding_pairs.embeddings(self.text, self.text_proj)

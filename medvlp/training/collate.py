@@ -8,7 +8,7 @@ import torch
 from transformers import PreTrainedTokenizerBase
 
 from medvlp import keys
-from medvlp.models.text import sentence_lists, tokenize_documents
+from medvlp.models.text import sentence_lists, tokenize_documents, tokenize_texts
 from medvlp.training.stream import SkipCounter, unusable_reason
 
 PASSTHROUGH = (keys.KEY, keys.REPORT, keys.STUDY, keys.PATIENT)
@@ -19,20 +19,24 @@ class PretrainCollate:
     volumes also IMAGE_MASK ``[B, Z]`` and, when every sample has them, SLICE_POSITIONS ``[B, Z]`` mm; with
     finding-swap negatives SWAP_INPUT_IDS / SWAP_ATTENTION_MASK ``[B * H, L]`` and SWAP_MASK ``bool [B, H]``.
     ``by_sentence`` (a sentence-unit model): texts are split into sentences, ids/masks ``[B, S, L]``.
+    ``label_set`` (a tower built with ``label_features``): also LABEL_FEATURES (and SWAP_LABEL_FEATURES), the
+    labeler's vector of each text.
 
     Samples that cannot train (empty report, non-finite pixels) are dropped and counted; a batch
     left empty becomes ``None`` (the module skips it).
     """
 
-    def __init__(self, tokenizer: PreTrainedTokenizerBase, max_length: int = 128, by_sentence: bool = False) -> None:
+    def __init__(self, tokenizer: PreTrainedTokenizerBase, max_length: int = 128, by_sentence: bool = False,
+                 label_set: str | None = None) -> None:
         self.tokenizer, self.max_length, self.by_sentence = tokenizer, max_length, by_sentence
+        self.label_set = label_set
         self.skips = SkipCounter("collate")
 
     def tokenize(self, texts: list[str]) -> dict[str, Any]:
         """``[N, L]`` ids/mask, or ``[N, S, L]`` (one row per sentence) for a sentence-unit model."""
         if self.by_sentence:
-            return tokenize_documents(self.tokenizer, sentence_lists(texts), self.max_length)
-        return self.tokenizer(texts, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt")
+            return tokenize_documents(self.tokenizer, sentence_lists(texts), self.max_length, self.label_set)
+        return tokenize_texts(self.tokenizer, texts, self.max_length, self.label_set)
 
     def __call__(self, samples: list[dict[str, Any]]) -> dict[str, Any] | None:
         kept = []
@@ -50,6 +54,8 @@ class PretrainCollate:
             keys.INPUT_IDS: tokens["input_ids"],
             keys.ATTENTION_MASK: tokens["attention_mask"],
         }
+        if keys.LABEL_FEATURES in tokens:
+            batch[keys.LABEL_FEATURES] = tokens[keys.LABEL_FEATURES]
         if all(keys.LABELS in s for s in kept) and len({s[keys.LABELS].shape for s in kept}) == 1:
             batch[keys.LABELS] = torch.stack([s[keys.LABELS] for s in kept])
         if all(keys.IMAGE_MASK in s for s in kept):
@@ -72,5 +78,8 @@ class PretrainCollate:
         mask = torch.tensor([[j < len(x) for j in range(slots)] for x in lists], dtype=torch.bool)
         texts = [x[j] if j < len(x) else s[keys.REPORT] for s, x in zip(kept, lists, strict=True) for j in range(slots)]
         tokens = self.tokenize(texts)
-        return {keys.SWAP_INPUT_IDS: tokens["input_ids"], keys.SWAP_ATTENTION_MASK: tokens["attention_mask"],
-                keys.SWAP_MASK: mask}
+        out = {keys.SWAP_INPUT_IDS: tokens["input_ids"], keys.SWAP_ATTENTION_MASK: tokens["attention_mask"],
+               keys.SWAP_MASK: mask}
+        if keys.LABEL_FEATURES in tokens:
+            out[keys.SWAP_LABEL_FEATURES] = tokens[keys.LABEL_FEATURES]
+        return out

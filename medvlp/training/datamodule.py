@@ -36,14 +36,16 @@ class PretrainDataModule(L.LightningDataModule):
     """
 
     def __init__(self, cfg: DataSection, tokenizer: PreTrainedTokenizerBase, seed: int = 0,
-                 sentence_bank: SentenceBank | None = None, by_sentence: bool = False) -> None:
+                 sentence_bank: SentenceBank | None = None, by_sentence: bool = False,
+                 label_set: str | None = None) -> None:
         super().__init__()
         if cfg.root is None:
             raise ConfigError("data.root is not set (the ingest output folder holding shards/)")
         self.cfg, self.tokenizer, self.seed = cfg, tokenizer, seed
         self.sentence_bank = sentence_bank  # finding-swap negatives (data.augment.finding_swaps)
         # by_sentence: the model encodes texts sentence by sentence (model config text_unit: sentence)
-        self.collate = PretrainCollate(tokenizer, cfg.max_text_length, by_sentence)
+        # label_set: the text tower reads the labeler's vector of each text (text.params.label_features)
+        self.collate = PretrainCollate(tokenizer, cfg.max_text_length, by_sentence, label_set)
 
     def train_shards(self) -> list:
         shards = shard_files(self.cfg.root / "shards", self.cfg.train_split)  # type: ignore[operator]

@@ -174,7 +174,9 @@ def run_pretrain(cfg: PretrainConfig, model: nn.Module | None = None) -> Path:
         assert cfg.data.root is not None  # checked by validate()
         bank = fit_sentence_bank(Path(cfg.data.root), cfg.data.train_split, run_dir / "sentence_bank.json")
     by_sentence = getattr(getattr(model, "config", None), "text_unit", "report") == "sentence"
-    data = PretrainDataModule(cfg.data, tokenizer, seed=cfg.trainer.seed, sentence_bank=bank, by_sentence=by_sentence)
+    label_set = getattr(getattr(model, "text", None), "label_set", None)
+    data = PretrainDataModule(cfg.data, tokenizer, seed=cfg.trainer.seed, sentence_bank=bank, by_sentence=by_sentence,
+                              label_set=label_set)
     trainer = build_trainer(cfg, run_dir)
     resume = resume_checkpoint(run_dir / "checkpoints")
     if resume is not None:
