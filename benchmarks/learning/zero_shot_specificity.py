@@ -8,8 +8,10 @@ prompt embedding, first variant), and per finding the zero-shot AUROC (first var
 regression on the *same* normalised image embeddings (train split, ``--probe-c``, default 100) and the
 cosine between the text direction and that probe's direction. ``--term I`` rebuilds the prompts from only
 the I-th prompt term of every finding (the shipped templates), to test whether wording matters;
-``--report-style`` uses sentences worded like the training reports instead (the label-pair texts). Used for benchmarks/RESULTS.md
-("Session 3: ... what limits zero-shot", "Session 10").
+``--report-style`` uses sentences worded like the training reports instead (the label-pair texts).
+``--without-label-features`` zeroes a knowledge-enhanced tower's label projection (``text.params.label_features``),
+so the prompts are read by the transformer alone. Used for benchmarks/RESULTS.md ("Session 3: ... what limits
+zero-shot", "Session 10", "Session 12").
 """
 
 from __future__ import annotations
@@ -66,10 +68,18 @@ def main() -> None:
     parser.add_argument("--report-style", action="store_true", help="prompts worded like training reports")
     # C = 1 (sessions 3-5) under-fits unit-norm 64-d embeddings (0.80 where C = 100 gives 0.83, session 10)
     parser.add_argument("--probe-c", type=float, default=100.0, help="inverse L2 strength of the probe")
+    parser.add_argument("--without-label-features", action="store_true",
+                        help="zero the text tower's label projection (prompts read by the transformer alone)")
     args = parser.parse_args()
     label_set, size = (CHEXPERT, [64, 64]) if args.which == "cxr" else (CT, [64, 64, 32])
     window = (40.0, 400.0) if args.which == "cxr" else (0.0, 2000.0)
     model = load_encoder(args.export)
+    label_proj = getattr(getattr(model.backbone, "text", None), "label_proj", None)
+    if args.without_label_features:
+        if label_proj is None:
+            parser.error("--without-label-features: this model's text tower reads no label features")
+        with torch.no_grad():
+            label_proj.weight.zero_()
     embeds, splits = {}, {}
     for split in ("train", "test"):
         splits[split] = load_split(args.ingest, split, image_size=size, window=window, label_set=label_set.name,

@@ -65,7 +65,8 @@ def test_config_error_is_reported_before_data_is_read(tmp_path: Path) -> None:
     assert not (tmp_path / "run").exists()
     # the label-pair objective without the model's pair texts: also caught before any data is read
     assert main(["pretrain", "--config", "configs/pretrain/cxr_tiny_cpu.yaml", f"data.root={tmp_path}",
-                 f"run_dir={tmp_path / 'run'}", "objective.finding_pairs.weight=1"]) == 2
+                 f"run_dir={tmp_path / 'run'}", "objective.finding_pairs.weight=1",
+                 'model.overrides={"finding_pairs.enabled": false}']) == 2
     assert not (tmp_path / "run").exists()
     assert main(["pretrain", "--config", "configs/pretrain/cxr_tiny_cpu.yaml", f"data.root={tmp_path}",
                  "--dry-run"]) == 0
