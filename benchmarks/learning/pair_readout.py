@@ -55,7 +55,7 @@ def _readout(kind: str, export: str, texts: list[str], findings: int, variants: 
     tokens = model.text.tokenize(texts)
 
     def classes() -> torch.Tensor:
-        out = model.text(tokens["input_ids"], tokens["attention_mask"], tokens.get("label_features")).pooled
+        out = model.text(tokens["input_ids"], tokens["attention_mask"], tokens.get(keys.LABEL_FEATURES)).pooled
         embeds = F.normalize(model.text_proj(out), dim=-1).reshape(findings, 2, variants, -1)
         return F.normalize(embeds.mean(2), dim=-1)
 

@@ -13,9 +13,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from medvlp import keys
 from medvlp.knowledge.pair_texts import FindingPairTexts
-from medvlp.models.text import TextEncoder
+from medvlp.models.text import FixedTexts, TextEncoder
 
 
 class FindingPairModule(nn.Module):
@@ -27,12 +26,7 @@ class FindingPairModule(nn.Module):
             raise ValueError(f"{len(texts.names)} pair findings but {len(label_index)} label indices")
         self.names = list(texts.names)
         self.variants = texts.variants
-        enc = text_encoder.tokenize(texts.flat())
-        # not persistent: the texts are rebuilt from the model config and knowledge base at load
-        self.register_buffer("pair_ids", enc["input_ids"], persistent=False)
-        self.register_buffer("pair_mask", enc["attention_mask"], persistent=False)
-        self.pair_features: Tensor | None
-        self.register_buffer("pair_features", enc.get(keys.LABEL_FEATURES), persistent=False)
+        self.pair_texts = FixedTexts(text_encoder, texts.flat())
         # column of each finding in the batch's LABELS [B, K]
         self.label_index: Tensor
         self.register_buffer("label_index", torch.as_tensor(list(label_index), dtype=torch.long), persistent=False)
@@ -43,6 +37,6 @@ class FindingPairModule(nn.Module):
 
     def embeddings(self, text_encoder: TextEncoder, project: Callable[[Tensor], Tensor]) -> Tensor:
         """``[K, 2, D]``: mean of the L2-normalised variant embeddings, normalised again."""
-        pooled = F.normalize(project(text_encoder(self.pair_ids, self.pair_mask, self.pair_features).pooled), dim=-1)  # [K*2*V, D]
+        pooled = F.normalize(project(self.pair_texts(text_encoder)), dim=-1)  # [K*2*V, D]
         grouped = pooled.reshape(len(self.names), 2, self.variants, -1).mean(dim=2)
         return F.normalize(grouped, dim=-1)

@@ -12,8 +12,7 @@ from collections.abc import Callable, Mapping
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from medvlp import keys
-from medvlp.models.text import TextEncoder
+from medvlp.models.text import FixedTexts, TextEncoder
 
 
 class KnowledgeModule(nn.Module):
@@ -25,20 +24,14 @@ class KnowledgeModule(nn.Module):
             raise ValueError("knowledge module needs at least one entity text")
         self.names = list(entity_texts)
         self.texts = [entity_texts[n] for n in self.names]
-        enc = text_encoder.tokenize(self.texts)
-        # Tokenised once; not persistent because the texts themselves are stored in the model config.
-        self.register_buffer("entity_ids", enc["input_ids"], persistent=False)
-        self.register_buffer("entity_mask", enc["attention_mask"], persistent=False)
-        self.entity_features: Tensor | None
-        self.register_buffer("entity_features", enc.get(keys.LABEL_FEATURES), persistent=False)
+        self.entity_texts = FixedTexts(text_encoder, self.texts)  # the texts are stored in the model config
         self.cross_attention = nn.MultiheadAttention(dim, heads, batch_first=True)
         self.norm = nn.LayerNorm(dim)
         self.classifier = nn.Linear(dim, 1)
 
     def entity_embeddings(self, text_encoder: TextEncoder, project: Callable[[Tensor], Tensor]) -> Tensor:
         """Encode the entity texts with the (shared) text tower and projection -> normalised ``[K, D]``."""
-        pooled = text_encoder(self.entity_ids, self.entity_mask, self.entity_features).pooled
-        return F.normalize(project(pooled), dim=-1)
+        return F.normalize(project(self.entity_texts(text_encoder)), dim=-1)
 
     def presence_logits(self, entity_embeds: Tensor, text_tokens: Tensor, token_mask: Tensor) -> Tensor:
         """Entities ``[K, D]`` attend to report tokens ``[B, L, D]`` (mask ``[B, L]``) -> logits ``[B, K]``."""

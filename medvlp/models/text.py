@@ -212,6 +212,29 @@ class TextEncoder(nn.Module):
             p.requires_grad_(False)
 
 
+class FixedTexts(nn.Module):
+    """Texts a module re-encodes every step (entity descriptions, finding-pair sentences): tokenised once, with
+    the labeler vectors of a tower that reads them, and encoded by the *current* tower on each call.
+
+    The buffers are not persistent: the texts are rebuilt from the model config and knowledge base at load.
+    The tower is passed in, not kept, so it stays registered once (under the VLP model).
+    """
+
+    def __init__(self, text_encoder: TextEncoder, texts: Sequence[str]) -> None:
+        super().__init__()
+        enc = text_encoder.tokenize(texts)
+        self.input_ids: Tensor
+        self.attention_mask: Tensor
+        self.label_features: Tensor | None
+        self.register_buffer("input_ids", enc["input_ids"], persistent=False)
+        self.register_buffer("attention_mask", enc["attention_mask"], persistent=False)
+        self.register_buffer("label_features", enc.get(keys.LABEL_FEATURES), persistent=False)
+
+    def forward(self, text_encoder: TextEncoder) -> Tensor:
+        """-> the tower's pooled output ``[N, D]`` for the N texts."""
+        return text_encoder(self.input_ids, self.attention_mask, self.label_features).pooled
+
+
 TEXT_ENCODERS: Registry[TextEncoder] = Registry("text encoder")
 
 
