@@ -8,6 +8,12 @@ semantic-type embeddings and KAD / MedKLIP align images to report entities: the 
 then read with the labeler's medical vocabulary and cue lists instead of only what a from-scratch tower
 learnt from a few thousand reports, so a zero-shot prompt worded unlike the reports ("there is no sign of
 pneumothorax on this chest radiograph") still states its finding (benchmarks/RESULTS.md, session 12).
+
+No Finding is read as "is this study normal", not as CheXpert's derived column (1 whenever nothing is
+affirmed, even in "an abnormal radiograph"): negated when the text affirms any finding or states an
+abnormality without naming one, uncertain when it only suspects one, affirmed otherwise. Without this the two
+sides of a No Finding prompt ("a normal ..." / "an abnormal ...") get the same vector, and only the tower's
+own reading of "abnormal" separates them (session 13).
 """
 
 from __future__ import annotations
@@ -19,9 +25,20 @@ from torch import Tensor
 
 from medvlp.knowledge.finding_swap import sentence_labeler
 from medvlp.knowledge.findings import NEGATIVE, POSITIVE, UNCERTAIN, get_label_set
+from medvlp.knowledge.labeler import ReportLabels
 from medvlp.text.errors import ReportError
 
 SLOTS = (POSITIVE, NEGATIVE, UNCERTAIN)
+NO_FINDING = "No Finding"
+_NOT_A_FINDING = frozenset({NO_FINDING, "Support Devices"})
+
+
+def no_finding_reading(labels: ReportLabels) -> float:
+    """Whether the text reads as a normal study: the No Finding slot of its vector (see module docstring)."""
+    states = [v for k, v in labels.values.items() if k not in _NOT_A_FINDING] + [labels.abnormality]
+    if POSITIVE in states:
+        return NEGATIVE
+    return UNCERTAIN if UNCERTAIN in states else POSITIVE
 
 
 def label_feature_size(label_set: str) -> int:
@@ -42,11 +59,11 @@ def label_features(texts: Sequence[str], label_set: str) -> Tensor:
         if not text.strip():
             continue
         try:
-            values = labeler(text).values
+            read = labeler(text)
         except ReportError:  # e.g. binary junk: nothing the labeler can read, so nothing to add
             continue
         for k, name in enumerate(labels):
-            value = values.get(name)
+            value = no_finding_reading(read) if name == NO_FINDING else read.values.get(name)
             if value is not None:
                 out[row, len(SLOTS) * k + SLOTS.index(value)] = 1.0
     return out

@@ -22,6 +22,7 @@ from medvlp.text.sentences import split_sentences
 
 SECTIONS = ("training", "impression", "all")
 _PRIORITY = {POSITIVE: 3, UNCERTAIN: 2, NEGATIVE: 1}
+_OPPOSITE = {POSITIVE: NEGATIVE, NEGATIVE: POSITIVE, UNCERTAIN: UNCERTAIN}
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,9 @@ class ReportLabels:
     laterality: dict[str, str | None] = field(default_factory=dict)
     mentions: list[Mention] = field(default_factory=list)
     error: str | None = None  # the reason (never the text) when the report could not be labelled
+    # Study-level statement naming no finding: 1.0 "an abnormality is seen", 0.0 "no acute abnormality" /
+    # "a normal study", -1.0 "possible abnormality", None when the text makes none (rules: cues.yaml study_*).
+    abnormality: float | None = None
 
 
 def _body(text: str, section: str, sections: ReportSections | None = None) -> str:
@@ -128,7 +132,22 @@ class Labeler:
         phrase_spans = self._phrase_spans(joined)
         mentions = [m for r in self.rules.labels
                     for m in self._label_mentions(r, joined, starts, by_sentence, phrase_spans.get(r.name, []))]
-        return self._aggregate(mentions)
+        labels = self._aggregate(mentions)
+        labels.abnormality = self._study_statement(joined, starts, by_sentence)
+        return labels
+
+    def _study_statement(self, text: str, starts: list[int], cues: list[list[Cue]]) -> float | None:
+        """The strongest study-level statement in ``text`` (see :attr:`ReportLabels.abnormality`)."""
+        best: float | None = None
+        for regex, opposite in ((self.rules.study_abnormal, False), (self.rules.study_normal, True)):
+            for start, end in _spans(regex, text):
+                if "\n" in text[start:end]:
+                    continue
+                value, _ = resolve(text, start, end, cues[bisect.bisect_right(starts, start) - 1], self.rules.cues)
+                value = _OPPOSITE[value] if opposite else value
+                if best is None or _PRIORITY[value] > _PRIORITY[best]:
+                    best = value
+        return best
 
     def _aggregate(self, mentions: list[Mention]) -> ReportLabels:
         values: dict[str, float | None] = {name: None for name in self.label_set.labels}

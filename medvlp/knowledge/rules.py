@@ -62,6 +62,8 @@ class RuleSet:
     cues: CueRules
     phrases: re.Pattern[str]
     phrase_labels: dict[str, tuple[str, ...]]
+    study_abnormal: re.Pattern[str] | None = None  # "an abnormal study", "no acute abnormality"
+    study_normal: re.Pattern[str] | None = None  # "a normal study": the opposite statement
 
 
 def _read_yaml(path: Path | str, text: str | None = None) -> dict[str, Any]:
@@ -180,8 +182,10 @@ def load_rules(label_set: str = "chexpert", extra: tuple[str, ...] = ()) -> Rule
             if name not in phrase_labels.setdefault(phrase, []):
                 phrase_labels[phrase].append(name)
     phrases = compile_alternation(phrase_labels, plural=True, source=label_set) or re.compile(r"(?!)")
+    study = {key: compile_alternation((), _str_list(cues.get(key), f"rules/cues.yaml: {key}"),
+                                      source=f"rules/cues.yaml: {key}") for key in ("study_abnormal", "study_normal")}
     return RuleSet(label_set, compiled, _compile_cues(cues, "rules/cues.yaml"), phrases,
-                   {k: tuple(v) for k, v in phrase_labels.items()})
+                   {k: tuple(v) for k, v in phrase_labels.items()}, study["study_abnormal"], study["study_normal"])
 
 
 def rule_files(paths: Iterable[str | Path] | None) -> tuple[str, ...]:
