@@ -19,13 +19,13 @@ own reading of "abnormal" separates them (session 13).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 
 import torch
 from torch import Tensor
 
-from medvlp.knowledge.finding_swap import sentence_labeler
 from medvlp.knowledge.findings import NEGATIVE, POSITIVE, UNCERTAIN, get_label_set
-from medvlp.knowledge.labeler import ReportLabels
+from medvlp.knowledge.labeler import Labeler, ReportLabels
 from medvlp.text.errors import ReportError
 
 SLOTS = (POSITIVE, NEGATIVE, UNCERTAIN)
@@ -41,6 +41,12 @@ def no_finding_reading(labels: ReportLabels) -> float:
     return UNCERTAIN if UNCERTAIN in states else POSITIVE
 
 
+@cache
+def feature_labeler(label_set: str) -> Labeler:
+    """The labeler that reads each text (any section, study statements too), compiled once per process."""
+    return Labeler(label_set, section="all", study_statement=True)
+
+
 def label_feature_size(label_set: str) -> int:
     """Length of the vector: three slots per label of ``label_set``."""
     return len(SLOTS) * len(get_label_set(label_set).labels)
@@ -53,7 +59,7 @@ def label_features(texts: Sequence[str], label_set: str) -> Tensor:
     carries it as before).
     """
     labels = get_label_set(label_set).labels
-    labeler = sentence_labeler(label_set)
+    labeler = feature_labeler(label_set)
     out = torch.zeros(len(texts), len(SLOTS) * len(labels))
     for row, text in enumerate(texts):
         if not text.strip():

@@ -48,7 +48,8 @@ class ReportLabels:
     mentions: list[Mention] = field(default_factory=list)
     error: str | None = None  # the reason (never the text) when the report could not be labelled
     # Study-level statement naming no finding: 1.0 "an abnormality is seen", 0.0 "no acute abnormality" /
-    # "a normal study", -1.0 "possible abnormality", None when the text makes none (rules: cues.yaml study_*).
+    # "a normal study", -1.0 "possible abnormality", None when the text makes none (rules: cues.yaml study_*)
+    # or the labeler was built without ``study_statement`` (ingest labelling does not need it).
     abnormality: float | None = None
 
 
@@ -69,12 +70,13 @@ class Labeler:
     """Holds the compiled rules; ``labeler(text)`` labels one report."""
 
     def __init__(self, label_set: str = "chexpert", rules: Iterable[str] | None = None,
-                 section: str = "training") -> None:
+                 section: str = "training", study_statement: bool = False) -> None:
         if section not in SECTIONS:
             raise ValueError(f"section must be one of {SECTIONS}, got {section!r}")
         self.label_set = get_label_set(label_set)
         self.rules: RuleSet = load_rules(label_set, rule_files(rules))
         self.section = section
+        self.study_statement = study_statement  # also read ReportLabels.abnormality (two more regex scans)
 
     def _phrase_spans(self, text: str) -> dict[str, list[tuple[int, int]]]:
         """Phrase mentions of every label in one pass: label -> spans."""
@@ -133,7 +135,8 @@ class Labeler:
         mentions = [m for r in self.rules.labels
                     for m in self._label_mentions(r, joined, starts, by_sentence, phrase_spans.get(r.name, []))]
         labels = self._aggregate(mentions)
-        labels.abnormality = self._study_statement(joined, starts, by_sentence)
+        if self.study_statement:
+            labels.abnormality = self._study_statement(joined, starts, by_sentence)
         return labels
 
     def _study_statement(self, text: str, starts: list[int], cues: list[list[Cue]]) -> float | None:

@@ -24,7 +24,7 @@ def test_each_text_sets_the_slot_the_labeler_gives() -> None:
              "", "   "]
     out = label_features(texts, "chexpert")
     assert out.shape == (5, label_feature_size("chexpert")) == (5, 3 * len(CHEXPERT.labels))
-    labeler = Labeler("chexpert", section="all")
+    labeler = Labeler("chexpert", section="all", study_statement=True)
     for row, text in enumerate(texts[:3]):
         expected = torch.zeros(out.shape[1])
         read = labeler(text)

@@ -24,12 +24,17 @@ from medvlp.knowledge.labeler import Labeler
     ("Small left pleural effusion.", None),  # names a finding, states nothing about the study
 ])
 def test_reads_the_study_statement_with_the_labelers_cues(text: str, expected: float | None) -> None:
-    assert Labeler("chexpert", section="all")(text).abnormality == expected
+    assert Labeler("chexpert", section="all", study_statement=True)(text).abnormality == expected
 
 
 def test_an_affirmed_statement_wins_over_a_negated_one() -> None:
     text = "Heart size is normal. An acute abnormality is seen in the right lung."
-    assert Labeler("chexpert", section="all")(text).abnormality == POSITIVE
+    assert Labeler("chexpert", section="all", study_statement=True)(text).abnormality == POSITIVE
+
+
+def test_only_a_labeler_asked_for_it_reads_the_statement() -> None:
+    # Ingest labelling does not use it: two fewer regex scans per report.
+    assert Labeler("chexpert", section="all")("An abnormal chest radiograph.").abnormality is None
 
 
 def test_the_chexpert_no_finding_column_stays_derived_from_the_findings() -> None:
@@ -42,6 +47,6 @@ def test_the_chexpert_no_finding_column_stays_derived_from_the_findings() -> Non
 def test_a_user_rules_file_adds_study_statements(tmp_path: Path) -> None:
     rules = tmp_path / "rules.yaml"
     rules.write_text("cues:\n  study_abnormal: ['\\bderanged\\b']\n", encoding="utf-8")
-    assert Labeler("chexpert", section="all")("Deranged study.").abnormality is None
-    assert Labeler("chexpert", rules=[str(rules)], section="all")("Deranged study.").abnormality == POSITIVE
-    assert Labeler("chexpert", rules=[str(rules)], section="all")("No deranged study.").abnormality == NEGATIVE
+    assert Labeler("chexpert", section="all", study_statement=True)("Deranged study.").abnormality is None
+    user = Labeler("chexpert", rules=[str(rules)], section="all", study_statement=True)
+    assert user("Deranged study.").abnormality == POSITIVE and user("No deranged study.").abnormality == NEGATIVE
