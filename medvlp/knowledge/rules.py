@@ -182,8 +182,8 @@ def load_rules(label_set: str = "chexpert", extra: tuple[str, ...] = ()) -> Rule
             if name not in phrase_labels.setdefault(phrase, []):
                 phrase_labels[phrase].append(name)
     phrases = compile_alternation(phrase_labels, plural=True, source=label_set) or re.compile(r"(?!)")
-    study = {key: compile_alternation((), _str_list(cues.get(key), f"rules/cues.yaml: {key}"),
-                                      source=f"rules/cues.yaml: {key}") for key in ("study_abnormal", "study_normal")}
+    study = {key: compile_alternation((), _str_list(cues.get(key), f"cues: {key}"), source=f"cues: {key}")
+             for key in ("study_abnormal", "study_normal")}  # built-in plus any user rules file's additions
     return RuleSet(label_set, compiled, _compile_cues(cues, "rules/cues.yaml"), phrases,
                    {k: tuple(v) for k, v in phrase_labels.items()}, study["study_abnormal"], study["study_normal"])
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from medvlp.errors import ConfigError
 from medvlp.knowledge.findings import NEGATIVE, POSITIVE, UNCERTAIN
 from medvlp.knowledge.labeler import Labeler
 
@@ -50,3 +51,10 @@ def test_a_user_rules_file_adds_study_statements(tmp_path: Path) -> None:
     assert Labeler("chexpert", section="all", study_statement=True)("Deranged study.").abnormality is None
     user = Labeler("chexpert", rules=[str(rules)], section="all", study_statement=True)
     assert user("Deranged study.").abnormality == POSITIVE and user("No deranged study.").abnormality == NEGATIVE
+
+
+def test_a_bad_user_study_pattern_is_a_config_error_naming_the_list(tmp_path: Path) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("cues:\n  study_normal: ['(unclosed']\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="study_normal"):
+        Labeler("chexpert", rules=[str(rules)], section="all", study_statement=True)
