@@ -41,13 +41,14 @@ def build_model(config: ModelConfig, tokenizer: PreTrainedTokenizerBase | None =
     text = create_text_encoder(config.text.encoder, tokenizer=resolve_tokenizer(config, tokenizer),
                                **config.text.params)
     model = VLPModel(config, visual, text)
+    kb_modality = "ct" if config.modality == "ct" else "radiograph"
     if config.knowledge.enabled:
-        entities = config.knowledge.entities or default_entity_texts(
-            label_names(config), "ct" if config.modality == "ct" else "radiograph")
+        entities = config.knowledge.entities or default_entity_texts(label_names(config), kb_modality)
         model.knowledge = KnowledgeModule(entities, text, config.embed_dim, config.knowledge.heads)
     if config.finding_pairs.enabled:
         names = label_names(config)
-        texts = finding_pair_texts(names, config.finding_pairs.max_synonyms)
+        texts = finding_pair_texts(names, config.finding_pairs.max_synonyms,
+                                   descriptions=kb_modality if config.finding_pairs.descriptions else None)
         model.finding_pairs = FindingPairModule(texts, text, [names.index(n) for n in texts.names])
     return model
 

@@ -46,6 +46,9 @@ class FindingPairsConfig:
 
     enabled: bool = False
     max_synonyms: int = 2  # knowledge-base synonyms per finding (x the training templates = variants)
+    # also the knowledge base's definition and this modality's appearance of each finding, in plain words
+    # (medvlp.knowledge.pair_texts); never its prompt terms
+    descriptions: bool = False
 
 
 @dataclass

@@ -88,3 +88,17 @@ def test_missing_pair_embeddings_is_a_clear_error() -> None:
 def test_bad_policy_rejected() -> None:
     with pytest.raises(ValueError, match="unmentioned"):
         FindingPairLoss(unmentioned="positive")  # type: ignore[arg-type]
+
+
+def test_model_option_adds_the_description_sentences() -> None:
+    """``finding_pairs.descriptions`` reaches the model's pair texts: twice the synonyms' variants per finding."""
+    from medvlp.knowledge.pair_texts import TRAINING_PAIR_TEMPLATES
+    from medvlp.models.factory import create_model
+
+    common = {"finding_pairs.enabled": True, "text.params.label_features": "ct"}
+    plain = create_model("ct_slicepool_tiny", **common)
+    described = create_model("ct_slicepool_tiny", **common, **{"finding_pairs.descriptions": True})
+    assert plain.finding_pairs is not None and described.finding_pairs is not None
+    assert plain.finding_pairs.variants == 2 * len(TRAINING_PAIR_TEMPLATES)
+    assert described.finding_pairs.variants == 4 * len(TRAINING_PAIR_TEMPLATES)
+    assert described.finding_pairs.names == plain.finding_pairs.names

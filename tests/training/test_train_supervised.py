@@ -50,4 +50,8 @@ def test_shipped_supervised_config_builds_a_head_of_the_model_size() -> None:
     assert list(objective.terms) == ["supervised"]
     head = objective.terms["supervised"].head
     assert head.in_features == model_embed_dim(base) and head.out_features == 10
-    assert cfg.model == base.model and cfg.data == base.data and cfg.trainer.max_steps == base.trainer.max_steps
+    assert cfg.data == base.data and cfg.trainer.max_steps == base.trainer.max_steps
+    # the same model, less the finding-pair sentences no supervised term reads
+    assert cfg.model.overrides.pop("finding_pairs.enabled") is False
+    assert base.model.overrides.pop("finding_pairs.enabled") is True
+    assert cfg.model == base.model
