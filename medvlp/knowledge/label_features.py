@@ -29,6 +29,10 @@ from medvlp.knowledge.labeler import Labeler, ReportLabels
 from medvlp.text.errors import ReportError
 
 SLOTS = (POSITIVE, NEGATIVE, UNCERTAIN)
+# What the slots mean, recorded in every weight card of a tower that reads them: 1 read No Finding as CheXpert's
+# derived column (before session 13), 2 as "is this study normal". A tower trained on one reading gets wrong
+# inputs from the other, so loading compares the two (medvlp.models.card).
+LABEL_FEATURES_VERSION = 2
 NO_FINDING = "No Finding"
 _NOT_A_FINDING = frozenset({NO_FINDING, "Support Devices"})
 

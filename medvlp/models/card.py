@@ -18,6 +18,7 @@ from typing import Any
 from safetensors.torch import save_file
 
 from medvlp.config import from_dict, to_dict
+from medvlp.knowledge.label_features import LABEL_FEATURES_VERSION
 from medvlp.models.errors import WeightsError
 from medvlp.models.factory import build_model, label_names
 from medvlp.models.model_config import ModelConfig
@@ -25,6 +26,9 @@ from medvlp.models.tokenizer import load_tokenizer
 from medvlp.models.vlp import VLPModel
 from medvlp.models.weights import LoadReport, load_weights, read_state_dict
 from medvlp.utils.files import atomic_write_text, sha256_file
+from medvlp.utils.logging import get_logger
+
+log = get_logger(__name__)
 
 CARD_FORMAT = "medvlp-weights"
 CARD_VERSION = 1
@@ -72,6 +76,8 @@ def save_pretrained(model: VLPModel, directory: str | Path, card_extra: dict[str
         "text_config": TEXT_CONFIG_DIR,
         "extra": card_extra or {},
     }
+    if model.config.text.params.get("label_features"):
+        card["label_features_version"] = LABEL_FEATURES_VERSION
     atomic_write_text(directory / CARD_FILE, json.dumps(card, indent=2))
     return directory / CARD_FILE
 
@@ -89,6 +95,22 @@ def read_card(directory: str | Path) -> dict[str, Any]:
     return card
 
 
+def check_label_features_version(card: dict[str, Any], source: Path) -> None:
+    """A tower that reads the labeler's vector must get the slots it was trained on: a card from newer code
+    (unknown slot meaning) is refused; an older card (No Finding read as CheXpert's derived column; no version
+    recorded before version 2) loads with a warning, since only that one slot differs."""
+    if not card.get("config", {}).get("text", {}).get("params", {}).get("label_features"):
+        return
+    version = card.get("label_features_version", 1)
+    if version > LABEL_FEATURES_VERSION:
+        raise WeightsError(source, f"label_features_version {version} is newer than this medvlp reads "
+                                   f"({LABEL_FEATURES_VERSION}): upgrade medvlp to load it")
+    if version < LABEL_FEATURES_VERSION:
+        log.warning("%s: trained with label_features_version %d, this medvlp computes version %d (No Finding "
+                    "now reads 'is this study normal'): its No Finding inputs differ from training",
+                    source, version, LABEL_FEATURES_VERSION)
+
+
 # text-tower options that are not part of the saved HF config and must reach the rebuilt tower
 TEXT_PARAMS_KEPT = ("pooling", "max_length", "drop_unseen_tokens", "label_features")
 
@@ -102,6 +124,7 @@ def load_pretrained(directory: str | Path, min_loaded: float = 1.0, verify: bool
         raise WeightsError(weights, "weights file named by the card is missing")
     if verify and sha256_file(weights) != card["sha256"]:
         raise WeightsError(weights, "sha256 does not match the weight card (corrupt or replaced file)")
+    check_label_features_version(card, directory / CARD_FILE)
     config_data = copy.deepcopy(card["config"])
     # The text tower is rebuilt from the saved HF config (no weights, no original folder needed).
     text = config_data["text"]

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import logging
 from pathlib import Path
 
 import pytest
 import torch
 
 from medvlp import keys
-from medvlp.knowledge.label_features import label_features
+from medvlp.knowledge.label_features import LABEL_FEATURES_VERSION, label_features
 from medvlp.models import create_model
 from medvlp.models.card import load_pretrained, save_pretrained
+from medvlp.models.errors import WeightsError
 from medvlp.models.vlp import VLPModel
 from medvlp.training.collate import PretrainCollate
 
@@ -89,3 +92,38 @@ def test_label_projection_survives_export(model: VLPModel, tmp_path: Path) -> No
     loaded = load_pretrained(tmp_path / "export")
     assert loaded.text.label_set == "chexpert"
     assert torch.allclose(loaded.encode_text(TEXTS), before, atol=1e-5)
+
+
+def _rewrite_card(directory: Path, **fields: object) -> None:
+    card_path = directory / "card.json"
+    card = json.loads(card_path.read_text())
+    card.update(fields)
+    card_path.write_text(json.dumps(card))
+
+
+def test_the_card_records_the_slot_meaning_and_loading_checks_it(model: VLPModel, tmp_path: Path,
+                                                                  caplog: pytest.LogCaptureFixture) -> None:
+    save_pretrained(model, tmp_path / "now")
+    assert json.loads((tmp_path / "now" / "card.json").read_text())["label_features_version"] == LABEL_FEATURES_VERSION
+    with caplog.at_level(logging.WARNING):
+        load_pretrained(tmp_path / "now")
+    assert "label_features_version" not in caplog.text
+    # a card from before versioning (No Finding read as CheXpert's derived column) loads, with a warning
+    save_pretrained(model, tmp_path / "old")
+    card = json.loads((tmp_path / "old" / "card.json").read_text())
+    del card["label_features_version"]
+    (tmp_path / "old" / "card.json").write_text(json.dumps(card))
+    with caplog.at_level(logging.WARNING):
+        load_pretrained(tmp_path / "old")
+    assert "label_features_version 1" in caplog.text and "card.json" in caplog.text
+    # slots of a newer medvlp mean something this code does not compute: refused, naming the card
+    save_pretrained(model, tmp_path / "new")
+    _rewrite_card(tmp_path / "new", label_features_version=LABEL_FEATURES_VERSION + 1)
+    with pytest.raises(WeightsError, match="newer than this medvlp"):
+        load_pretrained(tmp_path / "new")
+
+
+def test_a_tower_without_the_vectors_records_no_version(tmp_path: Path) -> None:
+    save_pretrained(create_model("cxr_tiny"), tmp_path)
+    assert "label_features_version" not in json.loads((tmp_path / "card.json").read_text())
+    load_pretrained(tmp_path)
