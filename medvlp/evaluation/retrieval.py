@@ -30,15 +30,9 @@ def recall_at_k(
     gallery_ids: Sequence[object],
     ks: Sequence[int] = (1, 5, 10),
 ) -> dict[int, float]:
-    """Share of queries with at least one same-id item in the top K of the gallery."""
-    sim = similarity(queries, gallery)
-    q_ids = np.asarray(query_ids, dtype=object)
-    g_ids = np.asarray(gallery_ids, dtype=object)
-    out = {}
-    for k in ks:
-        top = _top_k(sim, k)
-        out[k] = float(np.mean([(g_ids[row] == q).any() for row, q in zip(top, q_ids)]))
-    return out
+    """Share of queries with at least one same-id item in the top K of the gallery (Hit@K with ids as classes)."""
+    hits = class_retrieval(queries, gallery, query_ids, gallery_ids, ks)
+    return {k: hits[f"Hit@{k}"] for k in ks}
 
 
 def bidirectional_recall(
