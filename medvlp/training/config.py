@@ -94,6 +94,8 @@ class OptimSection:
 @dataclass
 class TrainerSection:
     max_steps: int = 1000
+    # The schedule stays the max_steps one, so a run cut short ends before its learning rate has decayed.
+    max_time_s: float | None = None  # wall-clock budget in seconds (across resumes); stops, checkpoints, exports
     precision: Literal["32-true", "32", "bf16-mixed", "16-mixed", "bf16-true"] = "32-true"
     accumulate_grad_batches: int = 1
     gradient_clip_val: float | None = 1.0

@@ -8,6 +8,7 @@ from ``checkpoints/last.ckpt``.
 from __future__ import annotations
 
 import inspect
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -112,6 +113,8 @@ def validate(cfg: PretrainConfig) -> None:
     for name in ("max_steps", "checkpoint_every_n_steps", "val_check_interval", "accumulate_grad_batches"):
         if getattr(cfg.trainer, name) < 1:
             raise ConfigError(f"trainer.{name} must be >= 1")
+    if cfg.trainer.max_time_s is not None and cfg.trainer.max_time_s <= 0:
+        raise ConfigError(f"trainer.max_time_s must be > 0 seconds, got {cfg.trainer.max_time_s}")
     if cfg.data.batch_size < 2:
         raise ConfigError("data.batch_size must be >= 2 (contrastive losses need in-batch negatives)")
 
@@ -126,6 +129,7 @@ def build_trainer(cfg: PretrainConfig, run_dir: Path) -> L.Trainer:
     loggers = [TensorBoardLogger(run_dir, name="tensorboard", version=""), CSVLogger(run_dir, name="csv", version="")]
     return L.Trainer(
         default_root_dir=run_dir, max_steps=t.max_steps, max_epochs=-1, precision=t.precision,
+        max_time=None if t.max_time_s is None else timedelta(seconds=t.max_time_s),
         accumulate_grad_batches=t.accumulate_grad_batches, gradient_clip_val=t.gradient_clip_val,
         val_check_interval=t.val_check_interval, check_val_every_n_epoch=None,
         limit_val_batches=t.limit_val_batches, log_every_n_steps=t.log_every_n_steps,

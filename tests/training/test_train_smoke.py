@@ -11,6 +11,7 @@ import torch
 from train_fixtures import TinyVLP, tiny_config
 
 from medvlp.config import load_config, to_dict
+from medvlp.errors import ConfigError
 from medvlp.training import PretrainConfig, run_pretrain
 
 
@@ -81,3 +82,21 @@ def test_shipped_configs_validate(name: str, tmp_path: Path) -> None:
     cfg = load_config(PretrainConfig, Path("configs/pretrain") / f"{name}.yaml", [f"data.root={tmp_path}"])
     validate(cfg)
     assert len(build_objective(cfg).terms) >= 1
+
+
+def test_a_wall_clock_budget_stops_training_early_and_still_exports(shard_root: Path, tmp_path: Path) -> None:
+    """``trainer.max_time_s``: the run stops after the step that crosses the budget, checkpointed and exported."""
+    torch.manual_seed(0)
+    cfg = tiny_config(shard_root, tmp_path / "run", "trainer.max_time_s=0.001", "trainer.val_check_interval=100")
+    export = run_pretrain(cfg, model=TinyVLP())
+    steps = column(read_metrics(tmp_path / "run"), "step")
+    assert steps and max(steps) < cfg.trainer.max_steps - 1
+    assert torch.load(tmp_path / "run" / "checkpoints" / "last.ckpt", weights_only=False)["global_step"] < cfg.trainer.max_steps
+    assert (export / "model.safetensors").is_file()
+
+
+def test_a_non_positive_budget_is_a_config_error(shard_root: Path, tmp_path: Path) -> None:
+    from medvlp.training.run import validate
+
+    with pytest.raises(ConfigError, match="max_time_s"):
+        validate(tiny_config(shard_root, tmp_path / "run", "trainer.max_time_s=0"))
