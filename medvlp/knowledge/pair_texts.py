@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from medvlp.errors import ConfigError
 from medvlp.knowledge.kb import MODALITIES, KnowledgeBase, KnowledgeEntry
+from medvlp.knowledge.prompts import article_free
 
 # (affirmed, negated) report-style templates; {term} is a knowledge-base synonym
 # (the wrappers teach the text tower that the words around a finding do not change it; none of them is a
@@ -64,7 +65,8 @@ def description_terms(entry: KnowledgeEntry, modality: str) -> list[str]:
     synonym when neither is usable: training must never see a prompt term that is not a plain synonym.
     """
     texts = [_phrase(entry.definition), _phrase(entry.appearance.get(modality, entry.definition))]
-    usable = [t for t in texts if not any(term in t for term in _lay_prompt_terms(entry))]
+    lay = _lay_prompt_terms(entry)
+    usable = [t for t in texts if not any(term in t for term in lay)]
     return [usable[i % len(usable)] for i in range(2)] if usable else [entry.synonyms[0]] * 2
 
 
@@ -76,10 +78,7 @@ def _lay_prompt_terms(entry: KnowledgeEntry) -> list[str]:
 def _phrase(sentence: str) -> str:
     text = sentence.strip().rstrip(".")
     keep_case = len(text) > 1 and text[1].isupper()  # an acronym ("CT shows ...")
-    text = text if keep_case else text[:1].lower() + text[1:]
-    for article in ("a ", "an ", "the "):  # "there is no a round focus" otherwise
-        text = text.removeprefix(article)
-    return text
+    return article_free(text if keep_case else text[:1].lower() + text[1:])  # "there is no a round focus" otherwise
 
 
 def finding_pair_texts(label_names: Sequence[str], max_synonyms: int = 2,

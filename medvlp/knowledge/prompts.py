@@ -45,7 +45,8 @@ class PromptSet:
         return list(zip(self.positive, self.negative, strict=True))
 
 
-def _article_free(term: str) -> str:
+def article_free(term: str) -> str:
+    """``term`` without a leading "a ", "an " or "the " ("no {term}" stays grammatical)."""
     for article in ("a ", "an ", "the "):
         if term.startswith(article):
             return term[len(article):]
@@ -68,7 +69,7 @@ def prompt_set(name: str, modality: str = "radiograph", kb: KnowledgeBase | None
     for i, (pos, neg) in enumerate(() if entry.prompt_pairs else PAIR_TEMPLATES):
         term = terms[i % len(terms)]
         positive.append(pos.format(image=image, term=term))
-        negative.append(neg.format(image=image, term=_article_free(term)))
+        negative.append(neg.format(image=image, term=article_free(term)))
     sided = name in CHEXPERT.sided or name in CT.sided
     left = tuple(t.format(image=image, term=terms[0], side="left") for t in SIDED_TEMPLATES) if sided else ()
     right = tuple(t.format(image=image, term=terms[0], side="right") for t in SIDED_TEMPLATES) if sided else ()
