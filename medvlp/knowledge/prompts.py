@@ -53,6 +53,11 @@ def article_free(term: str) -> str:
     return term
 
 
+def prompt_modality(name: str) -> str:
+    """The prompts' modality for a model modality or label set: "ct" for CT, "radiograph" for every other."""
+    return "ct" if name == "ct" else "radiograph"
+
+
 def prompt_set(name: str, modality: str = "radiograph", kb: KnowledgeBase | None = None) -> PromptSet:
     """3-4 positive/negative pairs for ``name`` (and left/right variants when it is a sided finding)."""
     if modality not in MODALITY_NOUNS:

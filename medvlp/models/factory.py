@@ -8,6 +8,7 @@ from transformers import PreTrainedTokenizerBase
 
 from medvlp.knowledge.findings import get_label_set
 from medvlp.knowledge.pair_texts import finding_pair_texts
+from medvlp.knowledge.prompts import prompt_modality
 from medvlp.models.finding_pairs import FindingPairModule
 from medvlp.models.image_base import create_encoder
 from medvlp.models.knowledge import KnowledgeModule, default_entity_texts
@@ -41,7 +42,7 @@ def build_model(config: ModelConfig, tokenizer: PreTrainedTokenizerBase | None =
     text = create_text_encoder(config.text.encoder, tokenizer=resolve_tokenizer(config, tokenizer),
                                **config.text.params)
     model = VLPModel(config, visual, text)
-    kb_modality = "ct" if config.modality == "ct" else "radiograph"
+    kb_modality = prompt_modality(config.modality)
     if config.knowledge.enabled:
         entities = config.knowledge.entities or default_entity_texts(label_names(config), kb_modality)
         model.knowledge = KnowledgeModule(entities, text, config.embed_dim, config.knowledge.heads)

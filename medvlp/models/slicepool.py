@@ -4,6 +4,11 @@ Only real slices are encoded (padding never reaches the 2D encoder), in chunks o
 with optional gradient checkpointing per chunk, so activation memory grows with the chunk, not the
 slice count. With a frozen slice encoder, embeddings can be cached per volume id.
 
+``slab=3, slice_stride=3`` is the 2.5D input of thick-slab reading: every third real slice is a slab
+centre whose neighbours ride along as channels, so each slice of the volume reaches the encoder at a
+third of the cost of encoding every slice (only the first convolution widens). Training draws the
+phase of the centres at random per volume; eval centres them in the volume.
+
 Note: a BatchNorm slice encoder in train mode normalises with per-chunk statistics; prefer frozen
 or GroupNorm/LayerNorm backbones when chunk size matters.
 """
@@ -47,6 +52,7 @@ class SlicePoolEncoder(ImageEncoder):
         pooler: str = "transformer",
         pooler_kwargs: dict[str, Any] | None = None,
         slab: int = 1,
+        slice_stride: int = 1,
         in_chans: int = 1,
         chunk_size: int = 32,
         dim: int | None = None,
@@ -59,6 +65,8 @@ class SlicePoolEncoder(ImageEncoder):
         super().__init__(mean, std)
         if slab < 1 or slab % 2 == 0:
             raise ValueError(f"slab must be an odd number of slices, got {slab}")
+        if slice_stride < 1 or slice_stride > slab:
+            raise ValueError(f"slice_stride must be in [1, slab={slab}] so no slice is skipped, got {slice_stride}")
         # Optional CT display windows as channels (see medvlp.models.windows); the 2D encoder sees them.
         self.multi_window: MultiWindow | None = None
         if windows:
@@ -82,6 +90,7 @@ class SlicePoolEncoder(ImageEncoder):
         self.position = nn.Linear(self.embed_dim, self.embed_dim) \
             if getattr(self.pooler, "uses_positions", True) else None
         self.slab = slab
+        self.slice_stride = slice_stride
         self.chunk_size = chunk_size
         self.cache = SliceEmbeddingCache(cache_size)
 
@@ -114,26 +123,52 @@ class SlicePoolEncoder(ImageEncoder):
         with torch.set_grad_enabled(torch.is_grad_enabled() and not self.slice_encoder_frozen):
             return torch.cat(self.run_chunked(lambda x: self.slice_encoder.encode(x, None, None).pooled, slices))
 
-    def gather_slices(self, images: Tensor, mask_row: Tensor, b: int) -> Tensor:
-        """Volume ``b``'s real slices (with slab neighbours as channels) -> ``[Z_real, C*slab, X, Y]``."""
+    def slab_centres(self, mask: Tensor) -> Tensor:
+        """``bool [B, Z]``: the real slices encoded as slab centres (all of them when ``slice_stride`` is 1).
+
+        Every ``slice_stride``-th real slice; the phase is random per volume in training (over the steps
+        every slice is a centre) and centres the kept slices in the volume in eval (deterministic).
+        """
+        if self.slice_stride == 1:
+            return mask
+        centres = torch.zeros_like(mask)
+        for b in range(mask.shape[0]):
+            real = mask[b].nonzero().squeeze(1)
+            if real.numel() == 0:
+                continue
+            span = min(self.slice_stride, real.numel())
+            phase = int(torch.randint(span, (1,))) if self.training else ((real.numel() - 1) % self.slice_stride) // 2
+            centres[b, real[phase :: self.slice_stride]] = True
+        return centres
+
+    def gather_slices(self, images: Tensor, mask_row: Tensor, b: int, centres_row: Tensor | None = None) -> Tensor:
+        """Volume ``b``'s real slices (with slab neighbours as channels) -> ``[Z_real, C*slab, X, Y]``.
+
+        With ``centres_row`` (``bool [Z]``, a subset of ``mask_row``) only those slices' slabs ``[Z_centres, ...]``.
+        """
         index = slab_indices(mask_row, self.slab)  # [Z_real, slab]
+        if centres_row is not None:
+            index = index[centres_row[mask_row]]
         volume = images[b].movedim(-1, 0)  # [Z, C, X, Y]
         return volume[index].flatten(1, 2)
 
-    def slice_embeddings(self, images: Tensor, mask: Tensor, volume_ids: Sequence[str] | None) -> Tensor:
-        """``[B, C, X, Y, Z]`` -> ``[B, Z, D_slice]`` with zeros at padded slices."""
+    def slice_embeddings(self, images: Tensor, mask: Tensor, volume_ids: Sequence[str] | None,
+                         centres: Tensor | None = None) -> Tensor:
+        """``[B, C, X, Y, Z]`` -> ``[B, Z, D_slice]``, zeros at padded slices and at real slices not in ``centres``."""
         b_size, z_size = mask.shape
-        use_cache = volume_ids is not None and self.slice_encoder_frozen
+        centres = mask if centres is None else centres
+        # a random training phase changes the slabs between calls: a cache keyed by volume would serve stale ones
+        use_cache = volume_ids is not None and self.slice_encoder_frozen and not (self.training and self.slice_stride > 1)
         per_volume: list[Tensor | None] = [None] * b_size
         todo = []
         for b in range(b_size):
             if use_cache:
-                per_volume[b] = self.cache.get(str(volume_ids[b]), int(mask[b].sum()))  # type: ignore[index]
+                per_volume[b] = self.cache.get(str(volume_ids[b]), int(centres[b].sum()))  # type: ignore[index]
             if per_volume[b] is None:
                 todo.append(b)
         if todo:  # encode all uncached volumes' real slices together, so chunks stay full
-            counts = [int(mask[b].sum()) for b in todo]
-            stacked = torch.cat([self.gather_slices(images, mask[b], b) for b in todo])
+            counts = [int(centres[b].sum()) for b in todo]
+            stacked = torch.cat([self.gather_slices(images, mask[b], b, centres[b]) for b in todo])
             # Interleave volumes (slice 0 of every volume, then slice 1, ...) so that each chunk mixes
             # volumes: a BatchNorm slice encoder then normalises with batch-wide statistics instead of
             # one volume's, which would erase the between-volume differences contrastive learning needs.
@@ -147,7 +182,7 @@ class SlicePoolEncoder(ImageEncoder):
                     self.cache.put(str(volume_ids[b]), emb)  # type: ignore[index]
         out = images.new_zeros(b_size, z_size, self.slice_encoder.embed_dim)
         for b, emb in enumerate(per_volume):
-            out[b, mask[b]] = emb.to(out.dtype)  # type: ignore[union-attr]
+            out[b, centres[b]] = emb.to(out.dtype)  # type: ignore[union-attr]
         return out
 
     def encode(
@@ -160,14 +195,15 @@ class SlicePoolEncoder(ImageEncoder):
     ) -> ImageEncoderOutput:
         mask = torch.ones(images.shape[0], images.shape[-1], dtype=torch.bool, device=images.device) \
             if slice_mask is None else slice_mask.bool()
-        embeds = self.project(self.slice_embeddings(images, mask, volume_ids))
+        centres = self.slab_centres(mask)
+        embeds = self.project(self.slice_embeddings(images, mask, volume_ids, centres))
         if self.position is not None:
             positions = default_slice_positions(mask) if slice_positions is None else slice_positions
             codes = sinusoidal_mm(center_positions(positions.to(images.device), mask), self.embed_dim)
             embeds = embeds + self.position(codes.to(embeds.dtype))
-        tokens = embeds * mask.unsqueeze(-1)
-        pooled, weights = self.pooler(tokens, mask)
-        return ImageEncoderOutput(pooled=pooled, tokens=tokens, token_mask=mask, slice_attention=weights)
+        tokens = embeds * centres.unsqueeze(-1)
+        pooled, weights = self.pooler(tokens, centres)
+        return ImageEncoderOutput(pooled=pooled, tokens=tokens, token_mask=centres, slice_attention=weights)
 
     def pyramid(self, images: Tensor) -> list[Tensor]:
         """Per-slice 2D pyramids stacked along z: level i is ``[B, C_i, h_i, w_i, Z]``."""

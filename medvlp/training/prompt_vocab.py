@@ -25,9 +25,9 @@ log = get_logger(__name__)
 def prompt_texts(label_set: str) -> list[str]:
     """Every shipped prompt (positive, negative, sided) for the findings of ``label_set``."""
     from medvlp.knowledge.findings import get_label_set
-    from medvlp.knowledge.prompts import prompt_set
+    from medvlp.knowledge.prompts import prompt_modality, prompt_set
 
-    kind = "ct" if label_set == "ct" else "radiograph"
+    kind = prompt_modality(label_set)
     texts: list[str] = []
     for finding in get_label_set(label_set).labels:
         try:

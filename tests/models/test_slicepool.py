@@ -138,3 +138,41 @@ def test_the_mean_pooler_adds_no_position_codes() -> None:
         reversed_order = encoder(volume.flip(-1)).pooled
     torch.testing.assert_close(at_7mm, at_1mm)
     torch.testing.assert_close(reversed_order, at_1mm, rtol=1e-5, atol=1e-6)
+
+
+def test_strided_slabs_cover_every_slice_at_a_third_of_the_encodings() -> None:
+    encoder = make(pooler="mean", slab=3, slice_stride=3)
+    volume = torch.rand(2, 1, 32, 32, 8)
+    mask = torch.tensor([[True] * 8, [True] * 5 + [False] * 3])
+    seen: list[int] = []
+    first_conv = next(m for m in encoder.slice_encoder.modules() if isinstance(m, torch.nn.Conv2d))
+    assert first_conv.in_channels == 3  # the slab's three slices as channels
+    first_conv.register_forward_pre_hook(lambda _m, args: seen.append(args[0].shape[0]))
+    with torch.no_grad():
+        out = encoder(volume, slice_mask=mask)
+    # eval: centres 0, 3, 6 of 8 real slices (slabs cover 0..7) and 0, 3 of 5 (slabs cover 0..4)
+    assert out.token_mask is not None and out.slice_attention is not None
+    assert out.token_mask.tolist() == [[i in (0, 3, 6) for i in range(8)], [i in (0, 3) for i in range(8)]]
+    assert sum(seen) == 5
+    assert torch.all(out.slice_attention[~out.token_mask] == 0)
+    # the pooled embedding is the mean of the centre slabs' embeddings, each slab = centre and its neighbours
+    normalised = encoder.normalize(volume)
+    slabs = torch.stack([normalised[0, 0, :, :, [c - 1 if c else 0, c, c + 1]].movedim(-1, 0) for c in (0, 3, 6)])
+    with torch.no_grad():
+        expected = encoder.project(encoder.slice_encoder.encode(slabs, None, None).pooled).mean(0)
+    torch.testing.assert_close(out.pooled[0], expected, rtol=1e-4, atol=1e-5)
+
+
+def test_strided_slabs_draw_a_random_phase_in_training_and_never_a_padded_slice() -> None:
+    encoder = make(pooler="mean", slab=3, slice_stride=3).train()
+    mask = torch.tensor([[True] * 7 + [False] * 2])
+    phases = set()
+    for _ in range(30):
+        centres = encoder.slab_centres(mask)[0]
+        assert not centres[7:].any()
+        first = int(centres.nonzero()[0])
+        assert centres.nonzero().squeeze(1).tolist() == list(range(first, 7, 3))
+        phases.add(first)
+    assert phases == {0, 1, 2}
+    with pytest.raises(ValueError, match="slice_stride"):
+        make(slab=1, slice_stride=3)
