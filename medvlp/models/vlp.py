@@ -151,24 +151,15 @@ class VLPModel(nn.Module):
             return None
         return self.knowledge.entity_embeddings(self.text, self.text_proj)
 
-    def forward(self, batch: Mapping[str, Any]) -> dict[str, Tensor]:
+    def image_outputs(self, batch: Mapping[str, Any]) -> dict[str, Tensor]:
+        """The image tower's part of :meth:`forward` (embeddings, logit scale, tokens, slice attention), for
+        objectives that read no text (the supervised baseline), so the text tower is not run for nothing."""
         volume_ids = batch.get(keys.KEY)
         image_embeds, image_out = self.image_forward(
             batch[keys.IMAGE], batch.get(keys.IMAGE_MASK), batch.get(keys.SLICE_POSITIONS),
             list(volume_ids) if isinstance(volume_ids, (list, tuple)) else None,
         )
-        text_embeds, text_out = self.text_embeddings(batch[keys.INPUT_IDS], batch.get(keys.ATTENTION_MASK),
-                                                     batch.get(keys.LABEL_FEATURES))
-        n_texts = text_embeds.shape[0]  # sentence rows laid end to end: [B, S * L, D]
-        text_tokens = self.text_proj(text_out.tokens).reshape(n_texts, -1, text_embeds.shape[-1])
-        text_mask = text_out.mask.reshape(n_texts, -1)
-        out: dict[str, Tensor] = {
-            keys.IMAGE_EMBEDS: image_embeds,
-            keys.TEXT_EMBEDS: text_embeds,
-            keys.LOGIT_SCALE: self.scale(),
-            keys.TEXT_TOKENS: text_tokens,
-            keys.TEXT_TOKEN_MASK: text_mask,
-        }
+        out: dict[str, Tensor] = {keys.IMAGE_EMBEDS: image_embeds, keys.LOGIT_SCALE: self.scale()}
         if image_out.tokens is not None:
             out[keys.IMAGE_TOKENS] = self.image_proj(image_out.tokens)
         if image_out.token_mask is not None:
@@ -177,6 +168,17 @@ class VLPModel(nn.Module):
             out[keys.SLICE_ATTENTION] = image_out.slice_attention
         if self.logit_bias is not None:
             out[keys.LOGIT_BIAS] = self.logit_bias
+        return out
+
+    def forward(self, batch: Mapping[str, Any]) -> dict[str, Tensor]:
+        out = self.image_outputs(batch)
+        image_embeds = out[keys.IMAGE_EMBEDS]
+        text_embeds, text_out = self.text_embeddings(batch[keys.INPUT_IDS], batch.get(keys.ATTENTION_MASK),
+                                                     batch.get(keys.LABEL_FEATURES))
+        n_texts = text_embeds.shape[0]  # sentence rows laid end to end: [B, S * L, D]
+        text_tokens = self.text_proj(text_out.tokens).reshape(n_texts, -1, text_embeds.shape[-1])
+        text_mask = text_out.mask.reshape(n_texts, -1)
+        out.update({keys.TEXT_EMBEDS: text_embeds, keys.TEXT_TOKENS: text_tokens, keys.TEXT_TOKEN_MASK: text_mask})
         entity_embeds = self.entity_embeddings()
         if entity_embeds is not None and self.knowledge is not None:
             out[keys.ENTITY_EMBEDS] = entity_embeds

@@ -36,6 +36,11 @@ class CombinedObjective(nn.Module):
             weights[name] = float(entry.get("weight", 1.0))
         return cls(terms, weights)
 
+    @property
+    def reads_text(self) -> bool:
+        """Whether any term reads the text tower's outputs (a term says so by ``reads_text``; default True)."""
+        return any(getattr(term, "reads_text", True) for term in self.terms.values())
+
     def forward(self, outputs: dict[str, Tensor], batch: dict) -> dict[str, Tensor]:
         results: dict[str, Tensor] = {}
         total: Tensor | None = None

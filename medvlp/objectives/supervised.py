@@ -42,6 +42,7 @@ class SupervisedBCELoss(nn.Module):
             raise ValueError(f"supervised_bce tower must be 'image' or 'text', got {tower!r}")
         self.unmentioned = unmentioned
         self.embeds_key = keys.IMAGE_EMBEDS if tower == "image" else keys.TEXT_EMBEDS
+        self.reads_text = tower == "text"  # on the image tower, training need not run the text tower
         if embed_dim < 1 or n_labels < 1:
             raise ValueError(f"supervised_bce needs embed_dim >= 1 and n_labels >= 1, got {embed_dim}, {n_labels}")
         self.head = nn.Linear(embed_dim, n_labels)

@@ -75,7 +75,11 @@ class ContrastivePretrainModule(L.LightningModule):
         return self.model(batch)
 
     def _shared_step(self, batch: dict[str, Any], stage: str, model: nn.Module) -> Tensor:
-        outputs = model(batch)
+        # an objective that reads no text (the supervised baseline) runs only the image tower, when the
+        # model can (``image_outputs``); any other model is called whole
+        image_outputs = getattr(model, "image_outputs", None)
+        image_only = not getattr(self.objective, "reads_text", True) and callable(image_outputs)
+        outputs = image_outputs(batch) if image_only and callable(image_outputs) else model(batch)
         losses = self.objective(outputs, batch)
         size = int(batch[keys.IMAGE].shape[0])
         on_step = stage == "train"
@@ -96,11 +100,13 @@ class ContrastivePretrainModule(L.LightningModule):
     @torch.no_grad()
     def _log_monitors(self, outputs: dict[str, Tensor], stage: str, size: int) -> None:
         on_step = stage == "train"
-        image, text = outputs[keys.IMAGE_EMBEDS].detach(), outputs[keys.TEXT_EMBEDS].detach()
-        i2t, t2i = retrieval_top1(image, text)
+        image = outputs[keys.IMAGE_EMBEDS].detach()
         scale = outputs[keys.LOGIT_SCALE].detach().float().reshape(())
-        values = {"acc_i2t": i2t, "acc_t2i": t2i, "rankme_image": rankme(image), "rankme_text": rankme(text),
-                  "logit_scale": scale, "temperature": 1.0 / scale}
+        values = {"rankme_image": rankme(image), "logit_scale": scale, "temperature": 1.0 / scale}
+        if keys.TEXT_EMBEDS in outputs:  # absent when only the image tower ran
+            text = outputs[keys.TEXT_EMBEDS].detach()
+            i2t, t2i = retrieval_top1(image, text)
+            values.update({"acc_i2t": i2t, "acc_t2i": t2i, "rankme_text": rankme(text)})
         for name, value in values.items():
             self.log(f"{stage}/{name}", value, on_step=on_step, on_epoch=not on_step, batch_size=size,
                      sync_dist=not on_step)

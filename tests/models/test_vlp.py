@@ -58,6 +58,25 @@ def test_output_contract(name: str) -> None:
     assert model.logit_scale.grad is not None and model.text_proj.weight.grad is not None
 
 
+@pytest.mark.parametrize("name", ["cxr_tiny", "ct_slicepool_tiny"])
+def test_image_outputs_are_forwards_image_part_without_running_the_text_tower(name: str) -> None:
+    torch.manual_seed(0)
+    model = create_model(name).eval()
+    batch = make_batch(model, ct=name.startswith("ct"))
+    calls: list[int] = []
+    handle = model.text.register_forward_hook(lambda *_: calls.append(1))
+    with torch.no_grad():
+        image_only = model.image_outputs(batch)
+        assert not calls
+        full = model(batch)
+    handle.remove()
+    assert calls and keys.TEXT_EMBEDS not in image_only
+    assert set(image_only) == {k for k in full if not k.startswith("text") and k not in (
+        keys.TEXT_EMBEDS, keys.TEXT_TOKENS, keys.TEXT_TOKEN_MASK, keys.FINDING_PAIR_EMBEDS, keys.FINDING_PAIR_INDEX)}
+    for key, value in image_only.items():
+        torch.testing.assert_close(value, full[key])
+
+
 def test_logit_scale_starts_at_temperature_and_is_clamped() -> None:
     model = create_model("cxr_tiny", init_temperature=0.05)
     assert model.scale().item() == pytest.approx(20.0)
