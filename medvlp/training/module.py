@@ -77,9 +77,8 @@ class ContrastivePretrainModule(L.LightningModule):
     def _shared_step(self, batch: dict[str, Any], stage: str, model: nn.Module) -> Tensor:
         # an objective that reads no text (the supervised baseline) runs only the image tower, when the
         # model can (``image_outputs``); any other model is called whole
-        image_outputs = getattr(model, "image_outputs", None)
-        image_only = not getattr(self.objective, "reads_text", True) and callable(image_outputs)
-        outputs = image_outputs(batch) if image_only and callable(image_outputs) else model(batch)
+        image_outputs = None if getattr(self.objective, "reads_text", True) else getattr(model, "image_outputs", None)
+        outputs = image_outputs(batch) if callable(image_outputs) else model(batch)
         losses = self.objective(outputs, batch)
         size = int(batch[keys.IMAGE].shape[0])
         on_step = stage == "train"
