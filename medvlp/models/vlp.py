@@ -151,6 +151,12 @@ class VLPModel(nn.Module):
             return None
         return self.knowledge.entity_embeddings(self.text, self.text_proj)
 
+    def image_parameters(self) -> list[nn.Parameter]:
+        """The parameters :meth:`image_outputs` trains: image tower, its normalisation and projection (not the
+        temperature: an image-only objective that wants one owns it)."""
+        modules = [self.visual, self.image_proj] + ([self.image_norm] if self.image_norm is not None else [])
+        return [param for module in modules for param in module.parameters()]
+
     def image_outputs(self, batch: Mapping[str, Any]) -> dict[str, Tensor]:
         """The image tower's part of :meth:`forward` (embeddings, logit scale, tokens, slice attention), for
         objectives that read no text (the supervised baseline), so the text tower is not run for nothing."""

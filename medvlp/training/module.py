@@ -65,6 +65,16 @@ class ContrastivePretrainModule(L.LightningModule):
                  total_steps: int = 1000, grad_checkpointing: bool = False) -> None:
         super().__init__()
         self.model, self.objective = model, objective
+        # an objective that reads no text (the supervised baseline) runs only the image tower when the model
+        # can (``image_outputs``), and the parameters outside it are frozen: no gradient ever reaches them, and
+        # DDP would wait for one
+        self.image_only = not getattr(objective, "reads_text", True) and callable(getattr(model, "image_outputs", None))
+        image_parameters = getattr(model, "image_parameters", None)
+        if self.image_only and callable(image_parameters):
+            trained = {id(param) for param in image_parameters()}
+            for param in model.parameters():
+                if id(param) not in trained:
+                    param.requires_grad_(False)
         self.optim_cfg = optim or OptimSection()
         self.total_steps = total_steps
         self.ema = make_ema(model, self.optim_cfg.ema_decay) if self.optim_cfg.ema_decay else None
@@ -75,9 +85,7 @@ class ContrastivePretrainModule(L.LightningModule):
         return self.model(batch)
 
     def _shared_step(self, batch: dict[str, Any], stage: str, model: nn.Module) -> Tensor:
-        # an objective that reads no text (the supervised baseline) runs only the image tower, when the
-        # model can (``image_outputs``); any other model is called whole
-        image_outputs = None if getattr(self.objective, "reads_text", True) else getattr(model, "image_outputs", None)
+        image_outputs = getattr(model, "image_outputs", None) if self.image_only else None
         outputs = image_outputs(batch) if callable(image_outputs) else model(batch)
         losses = self.objective(outputs, batch)
         size = int(batch[keys.IMAGE].shape[0])

@@ -75,6 +75,9 @@ def test_image_outputs_are_forwards_image_part_without_running_the_text_tower(na
         keys.TEXT_EMBEDS, keys.TEXT_TOKENS, keys.TEXT_TOKEN_MASK, keys.FINDING_PAIR_EMBEDS, keys.FINDING_PAIR_INDEX)}
     for key, value in image_only.items():
         torch.testing.assert_close(value, full[key])
+    image_side = {id(p) for p in model.image_parameters()}
+    assert image_side == {id(p) for p in [*model.visual.parameters(), *model.image_proj.parameters()]}
+    assert not image_side & {id(p) for p in [*model.text.parameters(), model.logit_scale]}
 
 
 def test_logit_scale_starts_at_temperature_and_is_clamped() -> None:

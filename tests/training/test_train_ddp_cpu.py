@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import torch
 from test_train_smoke import column, read_metrics
-from train_fixtures import RecordingTinyVLP, tiny_config
+from train_fixtures import ImageOnlyTinyVLP, RecordingTinyVLP, tiny_config
 
 from medvlp.training import run_pretrain
 
@@ -73,3 +73,20 @@ def test_seen_tokens_are_the_union_over_ranks(tmp_path: Path) -> None:
     torch.testing.assert_close(seen[0], seen[1])
     ids = tok.convert_tokens_to_ids(["effusion", "left", "nodule", "right", "edema"])
     assert seen[0][ids].tolist() == [1.0, 1.0, 1.0, 1.0, 0.0]
+
+
+def test_two_process_ddp_run_of_an_image_only_objective(shard_root: Path, tmp_path: Path) -> None:
+    """The supervised baseline reads no text: under DDP the parameters it never uses (text tower, temperature)
+    must not leave the gradient reducer waiting."""
+    from medvlp.knowledge.findings import CHEXPERT
+
+    torch.manual_seed(0)
+    run_dir = tmp_path / "run"
+    cfg = tiny_config(shard_root, run_dir, "trainer.strategy=ddp_spawn", "trainer.devices=2", "trainer.max_steps=3",
+                      "data.batch_size=8", "trainer.val_check_interval=3", "trainer.checkpoint_every_n_steps=3",
+                      "objective.infonce.weight=0", "objective.sup.loss=supervised_bce",
+                      f"objective.sup.kwargs={{embed_dim: 16, n_labels: {len(CHEXPERT.labels)}}}")
+    export = run_pretrain(cfg, model=ImageOnlyTinyVLP())
+    assert (export / "model.safetensors").is_file()
+    losses = column(read_metrics(run_dir), "train/loss")
+    assert len(losses) == 3 and all(math.isfinite(v) for v in losses)

@@ -8,11 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-import torch.nn.functional as F
 from test_train_smoke import column, read_metrics
-from train_fixtures import TinyVLP, tiny_config
+from train_fixtures import ImageOnlyTinyVLP, TinyVLP, tiny_config
 
-from medvlp import keys
 from medvlp.config import load_config
 from medvlp.errors import ConfigError
 from medvlp.evaluation.supervised_head import head_scores, load_head
@@ -59,32 +57,18 @@ def test_shipped_supervised_config_builds_a_head_of_the_model_size() -> None:
     assert cfg.model == base.model
 
 
-class ImageOnlyTinyVLP(TinyVLP):
-    """TinyVLP that can run its image tower alone, counting the full (text-running) calls."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.full_calls = 0
-        self.image_calls = 0
-
-    def forward(self, batch: dict) -> dict[str, torch.Tensor]:  # type: ignore[type-arg]
-        self.full_calls += 1
-        return super().forward(batch)
-
-    def image_outputs(self, batch: dict) -> dict[str, torch.Tensor]:  # type: ignore[type-arg]
-        self.image_calls += 1
-        return {keys.IMAGE_EMBEDS: F.normalize(self.image(batch[keys.IMAGE]), dim=-1),
-                keys.LOGIT_SCALE: self.logit_scale.exp()}
-
-
 def test_a_supervised_image_objective_runs_only_the_image_tower(shard_root: Path, tmp_path: Path) -> None:
     k = len(CHEXPERT.labels)
     model = ImageOnlyTinyVLP()
     cfg = tiny_config(shard_root, tmp_path / "run", "objective.infonce.weight=0", "objective.sup.loss=supervised_bce",
                       f"objective.sup.kwargs={{embed_dim: 16, n_labels: {k}}}", "trainer.max_steps=4")
     assert not build_objective(cfg).reads_text
+    text_before, image_before = model.embed.weight.detach().clone(), model.image[1].weight.detach().clone()
     run_pretrain(cfg, model=model)
     assert model.image_calls >= 4 and model.full_calls == 0
+    # only the image side trains; the rest is frozen (no gradient reaches it, and DDP must not wait for one)
+    assert not torch.equal(model.image[1].weight, image_before)
+    assert torch.equal(model.embed.weight, text_before) and not model.embed.weight.requires_grad
     assert column(read_metrics(tmp_path / "run"), "train/rankme_image")  # monitors without the text side
     # on the text tower, or beside a contrastive term, the whole model runs
     text_cfg = tiny_config(shard_root, tmp_path / "run2", "objective.sup.loss=supervised_bce",

@@ -84,6 +84,27 @@ class TinyVLP(nn.Module):
         }
 
 
+class ImageOnlyTinyVLP(TinyVLP):
+    """TinyVLP that can run its image tower alone, counting the full (text-running) calls."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.full_calls = 0
+        self.image_calls = 0
+
+    def forward(self, batch: dict[str, Any]) -> dict[str, torch.Tensor]:
+        self.full_calls += 1
+        return super().forward(batch)
+
+    def image_parameters(self) -> list[nn.Parameter]:
+        return list(self.image.parameters())
+
+    def image_outputs(self, batch: dict[str, Any]) -> dict[str, torch.Tensor]:
+        self.image_calls += 1
+        return {keys.IMAGE_EMBEDS: F.normalize(self.image(batch[keys.IMAGE]), dim=-1),
+                keys.LOGIT_SCALE: self.logit_scale.exp()}
+
+
 def tiny_overrides(root: Path, run_dir: Path, *extra: str) -> list[str]:
     """Dotted overrides for a seconds-long CPU run on the tiny shards (later ``extra`` ones win)."""
     return [
