@@ -206,7 +206,10 @@ class SlicePoolEncoder(ImageEncoder):
         return ImageEncoderOutput(pooled=pooled, tokens=tokens, token_mask=centres, slice_attention=weights)
 
     def pyramid(self, images: Tensor) -> list[Tensor]:
-        """Per-slice 2D pyramids stacked along z: level i is ``[B, C_i, h_i, w_i, Z]``."""
+        """Per-slice 2D pyramids stacked along z: level i is ``[B, C_i, h_i, w_i, Z]``.
+
+        Every slice is encoded (as its slab centre), whatever ``slice_stride``: a dense decoder needs all of them.
+        """
         b_size, z_size = images.shape[0], images.shape[-1]
         mask = torch.ones(b_size, z_size, dtype=torch.bool, device=images.device)
         slices = torch.cat([self.gather_slices(images, mask[b], b) for b in range(b_size)])
